@@ -1,0 +1,53 @@
+# Orchard: `make build` sets up and builds the warehouse, `make test` proves it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+DBT := $(VENV)/bin/dbt
+PYTHON ?= python3
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export ORCHARD_DUCKDB_PATH ?= $(CURDIR)/data/orchard.duckdb
+DEFAULT_RAW_DIR := $(CURDIR)/data/raw
+RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
+
+.PHONY: help venv demo-data load build docs test lint clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+venv: $(VENV)/.installed  ## Create .venv and install the pinned lock file (once)
+
+demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is unset and data/raw is empty
+	@if [ -z "$$ORCHARD_RAW_DIR" ] && [ -z "$$(ls -A $(DEFAULT_RAW_DIR) 2>/dev/null)" ]; then \
+		echo "No raw data: generating the demo shop into data/raw"; \
+		$(PY) scripts/generate_shop.py --out $(DEFAULT_RAW_DIR); \
+	fi
+
+load: demo-data  ## Validate the raw files against the contract and expose them as schema raw
+	$(PY) scripts/load_raw.py --raw-dir "$(RAW_DIR)"
+
+build: load  ## Set up, load, dbt build (models + tests) and dbt docs generate
+	$(DBT) build
+	$(DBT) docs generate --quiet
+	@echo
+	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
+	@echo "  query it:  $(PY) -c \"import duckdb; print(duckdb.connect('$(ORCHARD_DUCKDB_PATH)', read_only=True).sql('select * from marts.dim_dates limit 5'))\""
+	@echo "  or any DuckDB 2.x client:  duckdb $(ORCHARD_DUCKDB_PATH)   (schemas raw, staging, intermediate, quarantine, marts)"
+	@echo "  docs:      $(DBT) docs serve --port 8080"
+
+test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory lint
+
+lint: venv  ## sqlfluff over every model and analysis
+	$(VENV)/bin/sqlfluff lint models analyses --processes 2
+
+clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
+	rm -rf target logs $(CURDIR)/data/orchard.duckdb

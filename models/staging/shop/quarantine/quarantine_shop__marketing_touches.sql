@@ -1,0 +1,19 @@
+with marketing_touches as (
+    select * from {{ ref('base_shop__marketing_touches') }}
+),
+
+final as (
+    select
+        rejection_reason,
+        touch_id,
+        customer_id,
+        campaign,
+        touch_channel,
+        sent_at,
+        opened_at,
+        clicked_at
+    from marketing_touches
+    where rejection_reason is not null
+)
+
+select * from final

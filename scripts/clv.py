@@ -1,0 +1,493 @@
+"""Predicted customer lifetime value: BG/NBD purchase counts times Gamma-Gamma spend.
+
+The warehouse's definition (../shared/spec/metrics.md, "Lifetime value"): a
+purchase is a distinct day with valid orders; per customer, as of `as_of_date`,
+frequency x = purchase days after the first, recency t_x = first to last
+purchase day, T = first purchase day to `as_of_date`, in days or weeks, and the
+spend of a purchase is that day's net revenue.
+
+Models and the equations this module implements:
+
+- BG/NBD, Fader, Hardie and Lee (2005), "Counting Your Customers the Easy Way:
+  An Alternative to the Pareto/NBD Model", Marketing Science 24(2), 275-284
+  (FHL 2005 below): while alive a customer buys at Poisson rate lambda ~
+  Gamma(r, alpha); after every repeat purchase she drops out with probability
+  p ~ Beta(a, b). Likelihood: FHL 2005 eq. (6), in the log form of Hardie's note
+  "Implementing the BG/NBD Model for Customer Base Analysis in Excel" (note
+  004). Conditional expected purchases: FHL 2005 eq. (10). P(alive): Fader,
+  Hardie and Lee (2008), "Computing P(alive) Using the BG/NBD Model" (note 021).
+- Gamma-Gamma, Fader, Hardie and Lee (2005), "RFM and CLV: Using Iso-Value
+  Curves for Customer Base Analysis", Journal of Marketing Research 42(4), and
+  Fader and Hardie, "The Gamma-Gamma Model of Monetary Value" (note 025): the
+  spend of a transaction is Gamma(p, nu) with nu ~ Gamma(q, gamma), so the mean
+  m_x of x repeat purchases has the likelihood of note 025 eq. (1a) and the
+  conditional expected average spend of its eq. (5).
+
+Fits never raise because the data are too thin: they return a `Fit` whose
+`reason` says why its parameters must not be used, and the caller writes null
+parameters with that reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Generic, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy.integrate import quad
+from scipy.optimize import minimize
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+
+TimeUnit = Literal["day", "week"]
+DAYS_PER_UNIT: dict[str, int] = {"day": 1, "week": 7}
+
+# A fit on fewer repeat buyers than this is noise, not a model of the customer base.
+MIN_REPEAT_BUYERS = 10
+
+# Parameters are optimised on the log scale (so they stay positive without
+# constraints) inside these bounds, which keep exp() finite. An optimum that
+# runs to a bound means the data do not identify that parameter (for example b
+# grows without limit when nobody appears to drop out).
+LOG_PARAM_BOUNDS = (math.log(1e-8), math.log(1e8))
+_AT_BOUND = 1e-3
+
+
+@dataclass(frozen=True)
+class BgNbdParams:
+    """BG/NBD parameters: purchase rate ~ Gamma(r, alpha), dropout ~ Beta(a, b).
+
+    alpha is in the time unit of the data it was fitted on (days or weeks).
+    """
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+@dataclass(frozen=True)
+class GammaGammaParams:
+    """Gamma-Gamma parameters: spend ~ Gamma(p, nu), nu ~ Gamma(q, gamma)."""
+
+    p: float
+    q: float
+    gamma: float
+
+
+P = TypeVar("P", BgNbdParams, GammaGammaParams)
+
+
+@dataclass(frozen=True)
+class Fit(Generic[P]):
+    """The outcome of a maximum-likelihood fit.
+
+    `params` is None when the optimiser never ran; otherwise it holds the
+    optimiser's final values, which may be used only when `reason` is None.
+    `log_likelihood` is the total over the fitted customers (comparable with the
+    published LL of a model), `n_customers` the number of customers fitted.
+    """
+
+    params: P | None
+    log_likelihood: float
+    converged: bool
+    n_customers: int
+    message: str
+    reason: str | None
+
+
+# --------------------------------------------------------------------------
+# Transactions to (frequency, recency, T, monetary_value)
+# --------------------------------------------------------------------------
+
+def purchase_days(transactions: pd.DataFrame) -> pd.DataFrame:
+    """One row per (customer_id, purchase_date) with the day's summed spend.
+
+    A purchase is a distinct day with valid orders, so several orders on one day
+    are one purchase whose spend is their sum; timestamps are cut to the day.
+    """
+    days = transactions.assign(purchase_date=pd.to_datetime(transactions["purchase_date"]).dt.normalize())
+    return days.groupby(["customer_id", "purchase_date"], as_index=False, sort=True)["spend"].sum()
+
+
+def rfm_summary(transactions: pd.DataFrame, as_of_date: object, time_unit: TimeUnit) -> pd.DataFrame:
+    """Per customer (index customer_id): frequency, recency, T, monetary_value.
+
+    Input columns customer_id, purchase_date, spend (net revenue), one row per
+    valid order or per day. Only purchase days <= as_of_date count. recency and
+    T are in `time_unit` (weeks = days / 7). monetary_value is the mean spend of
+    the repeat purchase days, the first day excluded, because the Gamma-Gamma
+    model describes the spend of repeat purchases (note 025); it is 0 when
+    frequency is 0.
+    """
+    as_of = pd.Timestamp(as_of_date).normalize()
+    days = purchase_days(transactions)
+    days = days[days["purchase_date"] <= as_of]
+    per_customer = days.groupby("customer_id", sort=True).agg(
+        first=("purchase_date", "min"),
+        last=("purchase_date", "max"),
+        purchase_days=("purchase_date", "size"),
+        total_spend=("spend", "sum"),
+        first_spend=("spend", "first"),  # days are sorted, so this is the first day's spend
+    )
+    unit = DAYS_PER_UNIT[time_unit]
+    frequency = per_customer["purchase_days"] - 1
+    repeat_spend = per_customer["total_spend"] - per_customer["first_spend"]
+    return pd.DataFrame({
+        "frequency": frequency.astype("int64"),
+        "recency": (per_customer["last"] - per_customer["first"]).dt.days / unit,
+        "T": (as_of - per_customer["first"]).dt.days / unit,
+        "monetary_value": (repeat_spend / frequency.where(frequency > 0)).fillna(0.0).astype(float),
+    })
+
+
+# --------------------------------------------------------------------------
+# Shared fitting machinery
+# --------------------------------------------------------------------------
+
+def _distinct_with_counts(columns: tuple[np.ndarray, ...], weights: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Collapse identical rows and add up their weights.
+
+    Customers with the same summary contribute the same likelihood term, so the
+    fit works on the distinct combinations (FHL 2005 and lifetimes do the same):
+    a million customers with whole-day summaries reduce to far fewer rows.
+    """
+    frame = pd.DataFrame({str(i): c for i, c in enumerate(columns)})
+    grouped = frame.assign(weight=weights).groupby(list(frame.columns), sort=False)["weight"].sum().reset_index()
+    return tuple(grouped[str(i)].to_numpy(float) for i in range(len(columns))), grouped["weight"].to_numpy(float)
+
+
+Objective = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _maximise(
+    terms: Objective, weights: np.ndarray, start: np.ndarray, names: tuple[str, ...],
+) -> tuple[np.ndarray, float, bool, str, str | None]:
+    """Maximise sum(weights * loglik) over log-parameters with L-BFGS-B.
+
+    `terms(log_params)` returns the per-row log-likelihood and its gradient with
+    respect to the log-parameters. The objective is the weighted *mean* negative
+    log-likelihood so the tolerances mean the same for 100 or 1M customers.
+    Returns the log-parameters, the total log-likelihood, whether the optimiser
+    converged, its message, and a reason when the result must not be used.
+    """
+    total = weights.sum()
+
+    def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, grad = terms(log_params)
+        return -float(weights @ ll) / total, -(weights @ grad) / total
+
+    result = minimize(
+        objective, start, jac=True, method="L-BFGS-B", bounds=[LOG_PARAM_BOUNDS] * len(start),
+        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+    )
+    log_likelihood = -float(result.fun) * total
+    message = str(result.message)
+    if not (result.success and np.isfinite(log_likelihood)):
+        return result.x, log_likelihood, False, message, f"optimiser failed: {message}"
+    at_bound = [n for n, v in zip(names, result.x) if min(abs(v - bound) for bound in LOG_PARAM_BOUNDS) < _AT_BOUND]
+    reason = f"{', '.join(at_bound)} ran to its bound: the data do not identify it" if at_bound else None
+    return result.x, log_likelihood, True, message, reason
+
+
+def _not_fitted(n_customers: int, reason: str) -> Fit:
+    return Fit(params=None, log_likelihood=math.nan, converged=False, n_customers=n_customers,
+               message="not fitted", reason=reason)
+
+
+def _as_weights(weights: ArrayLike | None, n: int) -> np.ndarray:
+    return np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+
+
+# --------------------------------------------------------------------------
+# BG/NBD
+# --------------------------------------------------------------------------
+
+def _bgnbd_terms(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-customer BG/NBD log-likelihood and its gradient in log-parameters.
+
+    FHL 2005 eq. (6): L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
+    + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x)).
+    The two terms ("alive at T" and "dropped out after the last purchase") are
+    added on the log scale with logaddexp, because each alone underflows for
+    heavy buyers. The gradient uses the posterior share of each term.
+    """
+    r, alpha, a, b = np.exp(log_params)
+    repeat = x > 0
+    b_x_1 = np.where(repeat, b + x - 1, 1.0)  # only used where x > 0; keeps log() finite elsewhere
+    log_alive = -(r + x) * np.log(alpha + T)
+    log_dropped = np.where(repeat, np.log(a) - np.log(b_x_1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+          + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+          + np.logaddexp(log_alive, log_dropped))
+    share_alive = expit(log_alive - log_dropped)
+    share_dropped = expit(log_dropped - log_alive)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - share_alive * np.log(alpha + T) - share_dropped * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (share_alive / (alpha + T) + share_dropped / (alpha + t_x))
+    d_ab = digamma(a + b) - digamma(a + b + x)
+    d_a = d_ab + share_dropped / a
+    d_b = d_ab + digamma(b + x) - digamma(b) - share_dropped / b_x_1
+    # chain rule for log-parameters: d ll / d log(theta) = theta * d ll / d theta
+    grad = np.column_stack([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
+    return ll, grad
+
+
+def _bgnbd_log_params(params: BgNbdParams) -> np.ndarray:
+    return np.log([params.r, params.alpha, params.a, params.b])
+
+
+def bgnbd_log_likelihood(params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
+    """Per-customer BG/NBD log-likelihood, FHL 2005 eq. (6)."""
+    x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    return _bgnbd_terms(_bgnbd_log_params(params), x, t_x, age)[0]
+
+
+def _bgnbd_data_problem(x: np.ndarray, t_x: np.ndarray, weights: np.ndarray, min_repeat_buyers: int) -> str | None:
+    repeat = (x > 0) & (weights > 0)
+    repeat_buyers = weights[repeat].sum()
+    if repeat_buyers < min_repeat_buyers:
+        return f"{repeat_buyers:g} repeat buyers, fewer than the {min_repeat_buyers} a fit needs"
+    if np.unique(t_x[repeat]).size < 2:
+        return "no variation in recency among repeat buyers"
+    return None
+
+
+def fit_bgnbd(
+    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+    weights: ArrayLike | None = None, min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+) -> Fit[BgNbdParams]:
+    """Maximum-likelihood BG/NBD fit (FHL 2005 eq. 6) on customer summaries.
+
+    `weights` counts customers per row (for data already collapsed); the fit
+    itself collapses to distinct (x, t_x, T) and uses counts as weights. Returns
+    a Fit with a reason instead of raising when there are fewer than
+    `min_repeat_buyers` repeat buyers, no variation in their recency, or the
+    optimiser fails or runs a parameter to its bound.
+    """
+    x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    w = _as_weights(weights, x.size)
+    n_customers = int(round(w.sum()))
+    problem = _bgnbd_data_problem(x, t_x, w, min_repeat_buyers)
+    if problem:
+        return _not_fitted(n_customers, problem)
+    (x, t_x, age), w = _distinct_with_counts((x, t_x, age), w)
+    # Start at one purchase per average customer age and a = b = 1 (uniform
+    # dropout probability): the right scale in days or weeks alike.
+    mean_age = float(w @ age / w.sum())
+    start = np.log([1.0, max(mean_age, 1e-3), 1.0, 1.0])
+    log_params, ll, converged, message, reason = _maximise(
+        lambda lp: _bgnbd_terms(lp, x, t_x, age), w, start, ("r", "alpha", "a", "b"))
+    params = BgNbdParams(*(float(v) for v in np.exp(log_params)))
+    return Fit(params, ll, converged, n_customers, message, reason)
+
+
+def bgnbd_p_alive(params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
+    """P(alive at T | x, t_x, T) (note 021): 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)).
+
+    Computed as expit of the log-odds so heavy buyers long inactive give a clean
+    0 instead of overflow. A customer with no repeat purchase cannot have dropped
+    out (dropout happens only after a repeat purchase), so P(alive) = 1.
+    """
+    x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    log_odds_dropped = (r + x) * np.log((alpha + age) / (alpha + t_x)) + np.log(a / (b + np.maximum(x, 1) - 1))
+    return np.where(x > 0, expit(-log_odds_dropped), 1.0)
+
+
+def _purchases_if_alive_by_quadrature(params: BgNbdParams, k: float, x: float) -> float:
+    """The Beta mixture behind eq. (10), integrated numerically.
+
+    Given alive, a customer with rate lambda and dropout p makes (1 - e^(-lambda p t)) / p
+    expected purchases in the next t; averaging lambda over its posterior
+    Gamma(r+x, alpha+T) gives (1 - (1+p k)^-(r+x)) / p with k = t/(alpha+T), and
+    p's posterior is Beta(a, b+x). quad's algebraic weight p^(a-1) (1-p)^(b+x-1)
+    carries the Beta density exactly, so the remaining integrand is smooth.
+    """
+    n = params.r + x
+
+    def integrand(p: float) -> float:
+        return -math.expm1(-n * math.log1p(p * k)) / p if p > 0 else n * k
+
+    integral, _ = quad(integrand, 0.0, 1.0, weight="alg", wvar=(params.a - 1, params.b + x - 1),
+                       epsabs=0.0, epsrel=1e-10, limit=200)
+    return integral * math.exp(-betaln(params.a, params.b + x))
+
+
+def _purchases_if_alive(params: BgNbdParams, k: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Expected purchases in the next t given alive, k = t/(alpha+T): the numerator of eq. (10).
+
+    Closed form (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)],
+    z = t/(alpha+T+t). As written, 2F1 grows like (1-z)^(a-1-r-x) and
+    overflows for heavy buyers or long horizons (lifetimes then falls back).
+    Euler's transformation 2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)
+    turns the bracket into 1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z): the
+    upper parameters no longer grow with x and the power cannot overflow.
+    (Pfaff's transformation, 2F1(r+x, a-1; a+b+x-1; -t/(alpha+T)), is
+    silently wrong in scipy for some inputs: not used.)
+
+    scipy's hyp2f1 still returns NaN, never a wrong finite value in our
+    checks, when a+b+x-1 is large (beyond ~170, where its connection formula's
+    gamma functions overflow) and z is close to 1, and the closed form is 0/0
+    at a = 1; there the defining integral is evaluated instead (rare: x >= 170
+    purchases with a horizon of 9 times the customer's age, or b >= 170).
+    Near a = 1 the closed form loses accuracy like 1e-16 / |a-1|.
+    """
+    k, x = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(x, dtype=float))
+    r, a, b = params.r, params.a, params.b
+    c = a + b + x - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.array((c / (a - 1)) * (1.0 - (1.0 + k) ** (1 - a) * hyp2f1(a + b - 1 - r, a - 1, c, k / (1.0 + k))))
+    failed = ~np.isfinite(value)
+    value[failed] = [_purchases_if_alive_by_quadrature(params, kk, xx) for kk, xx in zip(k[failed], x[failed])]
+    return value
+
+
+def bgnbd_expected_purchases(
+    params: BgNbdParams, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+) -> np.ndarray:
+    """Expected repeat purchases in (T, T + t] given (x, t_x, T), FHL 2005 eq. (10).
+
+    E = (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
+        / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
+    i.e. expected purchases if alive times P(alive). Valid for every r, alpha,
+    a, b > 0 and t >= 0; see _purchases_if_alive for how 2F1 is evaluated.
+    """
+    x, age, horizon = (np.asarray(v, dtype=float) for v in (frequency, T, t))
+    k = horizon / (params.alpha + age)
+    return _purchases_if_alive(params, k, x) * bgnbd_p_alive(params, x, recency, age)
+
+
+# --------------------------------------------------------------------------
+# Gamma-Gamma
+# --------------------------------------------------------------------------
+
+def _gg_terms(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-customer Gamma-Gamma log-likelihood of the mean spend m of x purchases and its gradient.
+
+    Note 025 eq. (1a): f(m | p, q, gamma, x) = Gamma(px+q) / (Gamma(px) Gamma(q))
+    * gamma^q m^(px-1) x^(px) / (gamma + m x)^(px+q).
+    """
+    p, q, g = np.exp(log_params)
+    px = p * x
+    log_pool = np.log(g + m * x)
+    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
+          + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_pool)
+    d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_pool)
+    d_q = digamma(px + q) - digamma(q) + np.log(g) - log_pool
+    d_g = q / g - (px + q) / (g + m * x)
+    return ll, np.column_stack([p * d_p, q * d_q, g * d_g])
+
+
+def gamma_gamma_log_likelihood(params: GammaGammaParams, frequency: ArrayLike, monetary_value: ArrayLike) -> np.ndarray:
+    """Per-customer Gamma-Gamma log-likelihood (note 025 eq. 1a); needs frequency > 0 and monetary_value > 0."""
+    x, m = (np.asarray(v, dtype=float) for v in (frequency, monetary_value))
+    return _gg_terms(np.log([params.p, params.q, params.gamma]), x, m)[0]
+
+
+def fit_gamma_gamma(
+    frequency: ArrayLike, monetary_value: ArrayLike,
+    weights: ArrayLike | None = None, min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+) -> Fit[GammaGammaParams]:
+    """Maximum-likelihood Gamma-Gamma fit on the customers with frequency > 0 and monetary_value > 0.
+
+    Customers without a repeat purchase carry no information about repeat spend,
+    and a mean spend of 0 has zero density under the model, so both are left
+    out; n_customers counts the customers fitted. A fit with q <= 1 gets a
+    reason: the population mean spend p*gamma/(q-1) would be infinite.
+    """
+    x, m = (np.asarray(v, dtype=float) for v in (frequency, monetary_value))
+    w = _as_weights(weights, x.size)
+    keep = (x > 0) & (m > 0) & (w > 0)
+    x, m, w = x[keep], m[keep], w[keep]
+    n_customers = int(round(w.sum()))
+    if n_customers < min_repeat_buyers:
+        return _not_fitted(n_customers, f"{n_customers} repeat buyers with spend, fewer than the {min_repeat_buyers} a fit needs")
+    if np.unique(m).size < 2:
+        return _not_fitted(n_customers, "no variation in monetary_value among repeat buyers")
+    (x, m), w = _distinct_with_counts((x, m), w)
+    # Start with q = 2 (finite mean) and gamma so that the population mean
+    # p*gamma/(q-1) equals the observed mean spend.
+    start = np.log([1.0, 2.0, float(w @ m / w.sum())])
+    log_params, ll, converged, message, reason = _maximise(
+        lambda lp: _gg_terms(lp, x, m), w, start, ("p", "q", "gamma"))
+    params = GammaGammaParams(*(float(v) for v in np.exp(log_params)))
+    if reason is None and params.q <= 1:
+        reason = f"q = {params.q:.3g} <= 1: the population mean spend is infinite"
+    return Fit(params, ll, converged, n_customers, message, reason)
+
+
+def gg_expected_avg_spend(params: GammaGammaParams, frequency: ArrayLike, monetary_value: ArrayLike) -> np.ndarray:
+    """Conditional expected spend per purchase, note 025 eq. (5): (p*gamma + p*x*m) / (p*x + q - 1).
+
+    A credibility-weighted mix of the population mean p*gamma/(q-1) and the
+    customer's own mean m, the weight on m growing with x; for x = 0 it is the
+    population mean whatever m is. Requires q > 1.
+    """
+    x, m = (np.asarray(v, dtype=float) for v in (frequency, monetary_value))
+    p, q, g = params.p, params.q, params.gamma
+    return (p * g + p * x * m) / (p * x + q - 1)
+
+
+# --------------------------------------------------------------------------
+# CLV and validation
+# --------------------------------------------------------------------------
+
+def predicted_clv(
+    bgnbd: BgNbdParams, gamma_gamma: GammaGammaParams,
+    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, monetary_value: ArrayLike,
+    horizon: float, monthly_discount_rate: float, month_length: float,
+) -> np.ndarray:
+    """Discounted expected spend over the next `horizon` time units.
+
+    The horizon is cut into months of `month_length` time units (the last one
+    possibly shorter); the expected purchases of month k (difference of FHL
+    2005 eq. 10 at its two ends) times the expected spend per purchase (note
+    025 eq. 5) is discounted by (1 + monthly_discount_rate)^-(end of month k in
+    months). With whole months this is exactly lifetimes'
+    customer_lifetime_value (which uses month_length 30 days or 4.345 weeks).
+    horizon and month_length are in the time unit of T and of bgnbd's alpha.
+    """
+    n_months = math.ceil(horizon / month_length)
+    ends = np.minimum(np.arange(1, n_months + 1) * month_length, horizon)
+    expected = [np.zeros(np.shape(np.asarray(frequency)))]
+    expected += [bgnbd_expected_purchases(bgnbd, end, frequency, recency, T) for end in ends]
+    monthly = np.diff(np.stack(expected), axis=0)
+    discount = (1.0 + monthly_discount_rate) ** -(ends / month_length)
+    return gg_expected_avg_spend(gamma_gamma, frequency, monetary_value) * (discount @ monthly)
+
+
+def bgnbd_validation_table(
+    transactions: pd.DataFrame, calibration_end: object, holdout_end: object,
+    time_unit: TimeUnit, max_frequency: int = 7,
+) -> tuple[Fit[BgNbdParams], pd.DataFrame]:
+    """Fit BG/NBD on the calibration period and compare with the holdout (FHL 2005, fig. 4).
+
+    Customers are those with a purchase day <= calibration_end. Per number of
+    calibration repeat purchases (0 .. max_frequency-1, then "max_frequency+")
+    and in total: customers, mean predicted repeat purchases in
+    (calibration_end, holdout_end] (eq. 10) and mean actual ones. Predictions
+    are NaN when the fit has a reason.
+    """
+    calibration = rfm_summary(transactions, calibration_end, time_unit)
+    fit = fit_bgnbd(calibration["frequency"], calibration["recency"], calibration["T"])
+    calibration_end_ts, holdout_end_ts = pd.Timestamp(calibration_end), pd.Timestamp(holdout_end)
+    days = purchase_days(transactions)
+    in_holdout = (days["purchase_date"] > calibration_end_ts) & (days["purchase_date"] <= holdout_end_ts)
+    actual = days[in_holdout].groupby("customer_id").size().reindex(calibration.index, fill_value=0)
+    horizon = (holdout_end_ts - calibration_end_ts).days / DAYS_PER_UNIT[time_unit]
+    predicted = (np.full(len(calibration), np.nan) if fit.reason is not None else bgnbd_expected_purchases(
+        fit.params, horizon, calibration["frequency"], calibration["recency"], calibration["T"]))
+    per_customer = pd.DataFrame({
+        "bucket": np.minimum(calibration["frequency"].to_numpy(), max_frequency),
+        "predicted": predicted,
+        "actual": actual.to_numpy(float),
+    })
+    by_bucket = per_customer.groupby("bucket").agg(
+        customers=("actual", "size"), predicted_mean=("predicted", "mean"), actual_mean=("actual", "mean"))
+    by_bucket.index = [f"{k}+" if k == max_frequency else str(k) for k in by_bucket.index]
+    total = pd.DataFrame({"customers": [len(per_customer)], "predicted_mean": [per_customer["predicted"].mean()],
+                          "actual_mean": [per_customer["actual"].mean()]}, index=["total"])
+    table = pd.concat([by_bucket, total]).rename_axis("calibration_repeat_purchases").reset_index()
+    return fit, table

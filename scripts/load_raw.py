@@ -1,0 +1,170 @@
+"""Validate a raw directory against the contract and expose it to dbt as schema `raw`.
+
+For every contract table this creates, in the DuckDB warehouse file, either a
+view `raw.<table>` over the table's file (Parquet preferred, else CSV), with
+exactly the contract's columns (extra columns are ignored), or, for an optional
+table without a file, an empty table with the contract's types. dbt's `shop`
+source then reads `raw.<table>` like any warehouse table, so the models stay
+free of file paths and portable to warehouses where an EL tool fills `raw`.
+
+Anything that would make the build meaningless stops here with one line naming
+the file: a missing required table, a missing required column, a file that is
+empty or cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from raw_contract import SQL_TYPES, TABLES, Table
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RAW_DIR = REPO_ROOT / "data" / "raw"
+DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
+
+
+class RawContractError(Exception):
+    """A raw directory that breaks the contract; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    name: str
+    path: Path | None
+    rows: int
+
+
+def find_file(raw_dir: Path, table: Table) -> Path | None:
+    """The table's file: Parquet is canonical, CSV the fallback."""
+    for suffix in (".parquet", ".csv"):
+        candidate = raw_dir / f"{table.name}{suffix}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path.resolve()).replace("'", "''") + "'"
+
+
+def reader_sql(path: Path) -> str:
+    """A DuckDB table function reading the file.
+
+    CSV is read with every column as text: staging casts each column itself and
+    quarantines a value it cannot read, instead of the reader guessing a type
+    from a sample and failing on row 90,000.
+    """
+    if path.suffix == ".parquet":
+        return f"read_parquet({_quote(path)})"
+    return f"read_csv({_quote(path)}, header = true, all_varchar = true, encoding = 'utf-8')"
+
+
+def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    if path.stat().st_size == 0:
+        raise RawContractError(f"{path}: the file is empty (0 bytes); expected a header row and data")
+    try:
+        described = con.execute(f"describe select * from {reader_sql(path)}").fetchall()
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise RawContractError(f"{path}: cannot be read as {path.suffix[1:]}: {first_line}") from None
+    return [row[0] for row in described]
+
+
+def check_columns(table: Table, path: Path, present: list[str]) -> None:
+    # Headers are matched exactly after trimming; a required column absent is fatal.
+    present_set = {name.strip() for name in present}
+    missing = [c.name for c in table.columns if c.name not in present_set]
+    if missing:
+        raise RawContractError(
+            f"{path}: missing column(s) {', '.join(missing)} required by the raw contract for table '{table.name}'"
+        )
+
+
+def create_view(con: duckdb.DuckDBPyConnection, table: Table, path: Path, present: list[str]) -> int:
+    by_trimmed = {name.strip(): name for name in present}
+    select_list = ", ".join(f'"{by_trimmed[c.name]}" as {c.name}' for c in table.columns)
+    con.execute(f"drop table if exists raw.{table.name}")
+    con.execute(f"create or replace view raw.{table.name} as select {select_list} from {reader_sql(path)}")
+    try:
+        rows = con.execute(f"select count(*) from raw.{table.name}").fetchall()[0][0]
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise RawContractError(f"{path}: cannot be read: {first_line}") from None
+    if rows == 0 and table.required:
+        raise RawContractError(f"{path}: has a header but no rows; table '{table.name}' is required")
+    return rows
+
+
+def create_empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    columns = ", ".join(f"{c.name} {SQL_TYPES[c.type]}" for c in table.columns)
+    con.execute(f"drop view if exists raw.{table.name}")
+    con.execute(f"create or replace table raw.{table.name} ({columns})")
+
+
+def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
+    """Validate raw_dir and (re)create schema raw in the warehouse file. Raises RawContractError."""
+    if not raw_dir.is_dir():
+        raise RawContractError(f"{raw_dir}: raw directory not found (set ORCHARD_RAW_DIR)")
+    files = {name: find_file(raw_dir, table) for name, table in TABLES.items()}
+    missing_required = [name for name, table in TABLES.items() if table.required and files[name] is None]
+    if missing_required:
+        expected = ", ".join(f"{name}.parquet" for name in missing_required)
+        raise RawContractError(f"{raw_dir}: required table file(s) missing: {expected} (or .csv)")
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    loaded: list[LoadedTable] = []
+    with duckdb.connect(str(duckdb_path)) as con:
+        con.execute("create schema if not exists raw")
+        for name, table in TABLES.items():
+            path = files[name]
+            if path is None:
+                create_empty_table(con, table)
+                loaded.append(LoadedTable(name, None, 0))
+                continue
+            present = file_columns(con, path)
+            check_columns(table, path, present)
+            loaded.append(LoadedTable(name, path, create_view(con, table, path, present)))
+    return loaded
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=(
+            "Check a directory of raw shop files against the Orchard raw contract "
+            "(../shared/spec/raw-contract.md) and create schema 'raw' in the DuckDB "
+            "warehouse: a view per file, an empty typed table per absent optional table. "
+            "Exits 2 with one line naming the file when the directory breaks the contract."
+        )
+    )
+    parser.add_argument(
+        "--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
+        help="directory of <table>.parquet / <table>.csv (default: $ORCHARD_RAW_DIR or data/raw)",
+    )
+    parser.add_argument(
+        "--duckdb-path", type=Path,
+        default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
+        help="warehouse file (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        loaded = load_raw(args.raw_dir, args.duckdb_path)
+    except RawContractError as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 2
+    for table in loaded:
+        source = table.path.name if table.path else "(absent: empty table)"
+        print(f"  raw.{table.name:<24} {table.rows:>12,} rows  {source}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
