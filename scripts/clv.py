@@ -159,37 +159,55 @@ def _distinct_with_counts(columns: tuple[np.ndarray, ...], weights: np.ndarray) 
     return tuple(grouped[str(i)].to_numpy(float) for i in range(len(columns))), grouped["weight"].to_numpy(float)
 
 
-Objective = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+# Per-row log-likelihood and its gradient with respect to the log-parameters (rows x parameters).
+Terms = tuple[np.ndarray, np.ndarray]
+
+
+def _weighted_log_likelihood(
+    count_terms: Callable[[np.ndarray], Terms], count_weights: np.ndarray,
+    row_terms: Callable[[np.ndarray], Terms], row_weights: np.ndarray,
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """Total log-likelihood and gradient, split into the part that depends on x only and the rest.
+
+    Both models' log-likelihoods are a sum of gamma-function terms of x alone
+    (evaluated once per distinct x with the customers' total weight) and cheap
+    logs of the other data (evaluated per distinct row): gammaln and digamma
+    dominate the cost, and there are only dozens of distinct x.
+    """
+    def total(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        ll_count, grad_count = count_terms(log_params)
+        ll_row, grad_row = row_terms(log_params)
+        return (float(count_weights @ ll_count + row_weights @ ll_row),
+                count_weights @ grad_count + row_weights @ grad_row)
+    return total
 
 
 def _maximise(
-    terms: Objective, weights: np.ndarray, start: np.ndarray, names: tuple[str, ...],
+    log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]], n_customers: float,
+    start: np.ndarray, names: tuple[str, ...],
 ) -> tuple[np.ndarray, float, bool, str, str | None]:
-    """Maximise sum(weights * loglik) over log-parameters with L-BFGS-B.
+    """Maximise a log-likelihood over log-parameters with L-BFGS-B and the analytic gradient.
 
-    `terms(log_params)` returns the per-row log-likelihood and its gradient with
-    respect to the log-parameters. The objective is the weighted *mean* negative
-    log-likelihood so the tolerances mean the same for 100 or 1M customers.
-    Returns the log-parameters, the total log-likelihood, whether the optimiser
-    converged, its message, and a reason when the result must not be used.
+    The objective is the *mean* negative log-likelihood per customer so the
+    tolerances mean the same for 100 or 1M customers. Returns the
+    log-parameters, the total log-likelihood, whether the optimiser converged,
+    its message, and a reason when the result must not be used.
     """
-    total = weights.sum()
-
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = terms(log_params)
-        return -float(weights @ ll) / total, -(weights @ grad) / total
+        ll, grad = log_likelihood(log_params)
+        return -ll / n_customers, -grad / n_customers
 
     result = minimize(
         objective, start, jac=True, method="L-BFGS-B", bounds=[LOG_PARAM_BOUNDS] * len(start),
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
-    log_likelihood = -float(result.fun) * total
+    total_ll = -float(result.fun) * n_customers
     message = str(result.message)
-    if not (result.success and np.isfinite(log_likelihood)):
-        return result.x, log_likelihood, False, message, f"optimiser failed: {message}"
+    if not (result.success and np.isfinite(total_ll)):
+        return result.x, total_ll, False, message, f"optimiser failed: {message}"
     at_bound = [n for n, v in zip(names, result.x) if min(abs(v - bound) for bound in LOG_PARAM_BOUNDS) < _AT_BOUND]
     reason = f"{', '.join(at_bound)} ran to its bound: the data do not identify it" if at_bound else None
-    return result.x, log_likelihood, True, message, reason
+    return result.x, total_ll, True, message, reason
 
 
 def _not_fitted(n_customers: int, reason: str) -> Fit:
@@ -205,33 +223,47 @@ def _as_weights(weights: ArrayLike | None, n: int) -> np.ndarray:
 # BG/NBD
 # --------------------------------------------------------------------------
 
-def _bgnbd_terms(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-customer BG/NBD log-likelihood and its gradient in log-parameters.
+def _bgnbd_count_terms(log_params: np.ndarray, x: np.ndarray) -> Terms:
+    """The part of the BG/NBD log-likelihood that depends on x only.
 
-    FHL 2005 eq. (6): L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
-    + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x)).
-    The two terms ("alive at T" and "dropped out after the last purchase") are
-    added on the log scale with logaddexp, because each alone underflows for
-    heavy buyers. The gradient uses the posterior share of each term.
+    log of B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / Gamma(r), the factor the
+    two terms of FHL 2005 eq. (6) share (B(a+1, b+x-1) = B(a, b+x) a/(b+x-1)).
+    """
+    r, alpha, a, b = np.exp(log_params)
+    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+          + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x))
+    d_ab = digamma(a + b) - digamma(a + b + x)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
+    d_b = d_ab + digamma(b + x) - digamma(b)
+    # chain rule for log-parameters: d ll / d log(theta) = theta * d ll / d theta
+    return ll, np.column_stack([r * d_r, np.full_like(x, r), a * d_ab, b * d_b])
+
+
+def _bgnbd_timing_terms(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Terms:
+    """The rest of FHL 2005 eq. (6): log((alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)).
+
+    The two terms ("alive at T" and "dropped out right after the last
+    purchase") are added on the log scale with logaddexp because each alone
+    underflows for heavy buyers; the gradient weighs each by its share.
     """
     r, alpha, a, b = np.exp(log_params)
     repeat = x > 0
     b_x_1 = np.where(repeat, b + x - 1, 1.0)  # only used where x > 0; keeps log() finite elsewhere
     log_alive = -(r + x) * np.log(alpha + T)
     log_dropped = np.where(repeat, np.log(a) - np.log(b_x_1) - (r + x) * np.log(alpha + t_x), -np.inf)
-    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-          + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-          + np.logaddexp(log_alive, log_dropped))
     share_alive = expit(log_alive - log_dropped)
     share_dropped = expit(log_dropped - log_alive)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - share_alive * np.log(alpha + T) - share_dropped * np.log(alpha + t_x)
-    d_alpha = r / alpha - (r + x) * (share_alive / (alpha + T) + share_dropped / (alpha + t_x))
-    d_ab = digamma(a + b) - digamma(a + b + x)
-    d_a = d_ab + share_dropped / a
-    d_b = d_ab + digamma(b + x) - digamma(b) - share_dropped / b_x_1
-    # chain rule for log-parameters: d ll / d log(theta) = theta * d ll / d theta
-    grad = np.column_stack([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
-    return ll, grad
+    d_r = -share_alive * np.log(alpha + T) - share_dropped * np.log(alpha + t_x)
+    d_alpha = -(r + x) * (share_alive / (alpha + T) + share_dropped / (alpha + t_x))
+    grad = np.column_stack([r * d_r, alpha * d_alpha, share_dropped, -b * share_dropped / b_x_1])
+    return np.logaddexp(log_alive, log_dropped), grad
+
+
+def _bgnbd_terms(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Terms:
+    """Per-customer BG/NBD log-likelihood (FHL 2005 eq. 6) and its gradient in log-parameters."""
+    ll_count, grad_count = _bgnbd_count_terms(log_params, x)
+    ll_timing, grad_timing = _bgnbd_timing_terms(log_params, x, t_x, T)
+    return ll_count + ll_timing, grad_count + grad_timing
 
 
 def _bgnbd_log_params(params: BgNbdParams) -> np.ndarray:
@@ -273,12 +305,14 @@ def fit_bgnbd(
     if problem:
         return _not_fitted(n_customers, problem)
     (x, t_x, age), w = _distinct_with_counts((x, t_x, age), w)
+    (distinct_x,), x_weights = _distinct_with_counts((x,), w)
+    log_likelihood = _weighted_log_likelihood(
+        lambda lp: _bgnbd_count_terms(lp, distinct_x), x_weights,
+        lambda lp: _bgnbd_timing_terms(lp, x, t_x, age), w)
     # Start at one purchase per average customer age and a = b = 1 (uniform
     # dropout probability): the right scale in days or weeks alike.
-    mean_age = float(w @ age / w.sum())
-    start = np.log([1.0, max(mean_age, 1e-3), 1.0, 1.0])
-    log_params, ll, converged, message, reason = _maximise(
-        lambda lp: _bgnbd_terms(lp, x, t_x, age), w, start, ("r", "alpha", "a", "b"))
+    start = np.log([1.0, max(float(w @ age) / w.sum(), 1e-3), 1.0, 1.0])
+    log_params, ll, converged, message, reason = _maximise(log_likelihood, w.sum(), start, ("r", "alpha", "a", "b"))
     params = BgNbdParams(*(float(v) for v in np.exp(log_params)))
     return Fit(params, ll, converged, n_customers, message, reason)
 
@@ -363,21 +397,37 @@ def bgnbd_expected_purchases(
 # Gamma-Gamma
 # --------------------------------------------------------------------------
 
-def _gg_terms(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-customer Gamma-Gamma log-likelihood of the mean spend m of x purchases and its gradient.
+def _gg_count_terms(log_params: np.ndarray, x: np.ndarray) -> Terms:
+    """The part of the Gamma-Gamma log-likelihood that depends on x only: log Gamma(px+q) x^(px) / (Gamma(px) Gamma(q))."""
+    p, q, _ = np.exp(log_params)
+    px = p * x
+    ll = gammaln(px + q) - gammaln(px) - gammaln(q) + px * np.log(x)
+    d_p = x * (digamma(px + q) - digamma(px) + np.log(x))
+    d_q = digamma(px + q) - digamma(q)
+    return ll, np.column_stack([p * d_p, q * d_q, np.zeros_like(x)])
+
+
+def _gg_spend_terms(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> Terms:
+    """The rest of note 025 eq. (1a): log gamma^q m^(px-1) / (gamma + m x)^(px+q)."""
+    p, q, g = np.exp(log_params)
+    px = p * x
+    log_pool = np.log(g + m * x)
+    ll = q * np.log(g) + (px - 1) * np.log(m) - (px + q) * log_pool
+    d_p = x * (np.log(m) - log_pool)
+    d_q = np.log(g) - log_pool
+    d_g = q / g - (px + q) / (g + m * x)
+    return ll, np.column_stack([p * d_p, q * d_q, g * d_g])
+
+
+def _gg_terms(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> Terms:
+    """Per-customer Gamma-Gamma log-likelihood of the mean spend m of x purchases, and its gradient.
 
     Note 025 eq. (1a): f(m | p, q, gamma, x) = Gamma(px+q) / (Gamma(px) Gamma(q))
     * gamma^q m^(px-1) x^(px) / (gamma + m x)^(px+q).
     """
-    p, q, g = np.exp(log_params)
-    px = p * x
-    log_pool = np.log(g + m * x)
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
-          + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_pool)
-    d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_pool)
-    d_q = digamma(px + q) - digamma(q) + np.log(g) - log_pool
-    d_g = q / g - (px + q) / (g + m * x)
-    return ll, np.column_stack([p * d_p, q * d_q, g * d_g])
+    ll_count, grad_count = _gg_count_terms(log_params, x)
+    ll_spend, grad_spend = _gg_spend_terms(log_params, x, m)
+    return ll_count + ll_spend, grad_count + grad_spend
 
 
 def gamma_gamma_log_likelihood(params: GammaGammaParams, frequency: ArrayLike, monetary_value: ArrayLike) -> np.ndarray:
@@ -407,11 +457,13 @@ def fit_gamma_gamma(
     if np.unique(m).size < 2:
         return _not_fitted(n_customers, "no variation in monetary_value among repeat buyers")
     (x, m), w = _distinct_with_counts((x, m), w)
+    (distinct_x,), x_weights = _distinct_with_counts((x,), w)
+    log_likelihood = _weighted_log_likelihood(
+        lambda lp: _gg_count_terms(lp, distinct_x), x_weights, lambda lp: _gg_spend_terms(lp, x, m), w)
     # Start with q = 2 (finite mean) and gamma so that the population mean
     # p*gamma/(q-1) equals the observed mean spend.
-    start = np.log([1.0, 2.0, float(w @ m / w.sum())])
-    log_params, ll, converged, message, reason = _maximise(
-        lambda lp: _gg_terms(lp, x, m), w, start, ("p", "q", "gamma"))
+    start = np.log([1.0, 2.0, float(w @ m) / w.sum()])
+    log_params, ll, converged, message, reason = _maximise(log_likelihood, w.sum(), start, ("p", "q", "gamma"))
     params = GammaGammaParams(*(float(v) for v in np.exp(log_params)))
     if reason is None and params.q <= 1:
         reason = f"q = {params.q:.3g} <= 1: the population mean spend is infinite"

@@ -75,10 +75,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from raw_contract import REQUIRED_TABLES
-
-# Generic contract-writing helpers live in import_online_retail for now.
+# The generic contract-writing helpers live in import_online_retail for now.
 from import_online_retail import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
+from raw_contract import REQUIRED_TABLES
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 DEFAULT_SAMPLE = DATA_DIR / "CDNOW_sample.txt"
