@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Generic, Literal, TypeVar
 
 import numpy as np
@@ -42,6 +43,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 TimeUnit = Literal["day", "week"]
+DateLike = str | date  # anything pd.Timestamp() reads as a day; datetime and pd.Timestamp are dates
 DAYS_PER_UNIT: dict[str, int] = {"day": 1, "week": 7}
 
 # A fit on fewer repeat buyers than this is noise, not a model of the customer base.
@@ -112,7 +114,7 @@ def purchase_days(transactions: pd.DataFrame) -> pd.DataFrame:
     return days.groupby(["customer_id", "purchase_date"], as_index=False, sort=True)["spend"].sum()
 
 
-def rfm_summary(transactions: pd.DataFrame, as_of_date: object, time_unit: TimeUnit) -> pd.DataFrame:
+def rfm_summary(transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit) -> pd.DataFrame:
     """Per customer (index customer_id): frequency, recency, T, monetary_value.
 
     Input columns customer_id, purchase_date, spend (net revenue), one row per
@@ -266,14 +268,17 @@ def _bgnbd_terms(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.n
     return ll_count + ll_timing, grad_count + grad_timing
 
 
-def _bgnbd_log_params(params: BgNbdParams) -> np.ndarray:
-    return np.log([params.r, params.alpha, params.a, params.b])
-
-
 def bgnbd_log_likelihood(params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood, FHL 2005 eq. (6)."""
     x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-    return _bgnbd_terms(_bgnbd_log_params(params), x, t_x, age)[0]
+    return _bgnbd_terms(np.log([params.r, params.alpha, params.a, params.b]), x, t_x, age)[0]
+
+
+def _check_summaries(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
+    """Impossible summaries are a bug upstream, not thin data: refuse them loudly."""
+    finite = np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()
+    if not (finite and (x >= 0).all() and (t_x >= 0).all() and (t_x <= T).all()):
+        raise ValueError("summaries need finite frequency >= 0 and 0 <= recency <= T")
 
 
 def _bgnbd_data_problem(x: np.ndarray, t_x: np.ndarray, weights: np.ndarray, min_repeat_buyers: int) -> str | None:
@@ -299,6 +304,7 @@ def fit_bgnbd(
     optimiser fails or runs a parameter to its bound.
     """
     x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    _check_summaries(x, t_x, age)
     w = _as_weights(weights, x.size)
     n_customers = int(round(w.sum()))
     problem = _bgnbd_data_problem(x, t_x, w, min_repeat_buyers)
@@ -312,7 +318,7 @@ def fit_bgnbd(
     # Start at one purchase per average customer age and a = b = 1 (uniform
     # dropout probability): the right scale in days or weeks alike.
     start = np.log([1.0, max(float(w @ age) / w.sum(), 1e-3), 1.0, 1.0])
-    log_params, ll, converged, message, reason = _maximise(log_likelihood, w.sum(), start, ("r", "alpha", "a", "b"))
+    log_params, ll, converged, message, reason = _maximise(log_likelihood, float(w.sum()), start, ("r", "alpha", "a", "b"))
     params = BgNbdParams(*(float(v) for v in np.exp(log_params)))
     return Fit(params, ll, converged, n_customers, message, reason)
 
@@ -374,7 +380,11 @@ def _purchases_if_alive(params: BgNbdParams, k: np.ndarray, x: np.ndarray) -> np
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.array((c / (a - 1)) * (1.0 - (1.0 + k) ** (1 - a) * hyp2f1(a + b - 1 - r, a - 1, c, k / (1.0 + k))))
     failed = ~np.isfinite(value)
-    value[failed] = [_purchases_if_alive_by_quadrature(params, kk, xx) for kk, xx in zip(k[failed], x[failed])]
+    if failed.any():
+        # customers share (k, x) combinations: integrate each distinct one once
+        combinations, which = np.unique(np.column_stack([k[failed], x[failed]]), axis=0, return_inverse=True)
+        integrals = np.array([_purchases_if_alive_by_quadrature(params, kk, xx) for kk, xx in combinations])
+        value[failed] = integrals[which.ravel()]
     return value
 
 
@@ -463,7 +473,7 @@ def fit_gamma_gamma(
     # Start with q = 2 (finite mean) and gamma so that the population mean
     # p*gamma/(q-1) equals the observed mean spend.
     start = np.log([1.0, 2.0, float(w @ m) / w.sum()])
-    log_params, ll, converged, message, reason = _maximise(log_likelihood, w.sum(), start, ("p", "q", "gamma"))
+    log_params, ll, converged, message, reason = _maximise(log_likelihood, float(w.sum()), start, ("p", "q", "gamma"))
     params = GammaGammaParams(*(float(v) for v in np.exp(log_params)))
     if reason is None and params.q <= 1:
         reason = f"q = {params.q:.3g} <= 1: the population mean spend is infinite"
@@ -503,15 +513,14 @@ def predicted_clv(
     """
     n_months = math.ceil(horizon / month_length)
     ends = np.minimum(np.arange(1, n_months + 1) * month_length, horizon)
-    expected = [np.zeros(np.shape(np.asarray(frequency)))]
-    expected += [bgnbd_expected_purchases(bgnbd, end, frequency, recency, T) for end in ends]
-    monthly = np.diff(np.stack(expected), axis=0)
+    cumulative = np.stack([bgnbd_expected_purchases(bgnbd, end, frequency, recency, T) for end in ends])
+    monthly = np.diff(cumulative, axis=0, prepend=0.0)
     discount = (1.0 + monthly_discount_rate) ** -(ends / month_length)
     return gg_expected_avg_spend(gamma_gamma, frequency, monetary_value) * (discount @ monthly)
 
 
 def bgnbd_validation_table(
-    transactions: pd.DataFrame, calibration_end: object, holdout_end: object,
+    transactions: pd.DataFrame, calibration_end: DateLike, holdout_end: DateLike,
     time_unit: TimeUnit, max_frequency: int = 7,
 ) -> tuple[Fit[BgNbdParams], pd.DataFrame]:
     """Fit BG/NBD on the calibration period and compare with the holdout (FHL 2005, fig. 4).

@@ -145,11 +145,16 @@ def test_cdnow_bgnbd_reproduces_published_estimates(cdnow_bgnbd: clv.Fit[clv.BgN
 
 
 @pytest.mark.slow
-def test_cdnow_gamma_gamma_reproduces_published_estimates(cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]) -> None:
+def test_cdnow_gamma_gamma_reproduces_published_estimates(
+    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+) -> None:
     print(f"\nCDNOW Gamma-Gamma: {cdnow_gamma_gamma.params}, LL {cdnow_gamma_gamma.log_likelihood:.2f}")
     assert cdnow_gamma_gamma.converged and cdnow_gamma_gamma.reason is None
     assert cdnow_gamma_gamma.n_customers == 946
     assert_params_close(cdnow_gamma_gamma.params, PUBLISHED_GAMMA_GAMMA, rel=0.01)
+    repeat = cdnow[cdnow["frequency"] > 0]
+    assert cdnow_gamma_gamma.log_likelihood == pytest.approx(clv.gamma_gamma_log_likelihood(
+        cdnow_gamma_gamma.params, repeat["frequency"], repeat["monetary_value"]).sum(), rel=1e-12)
 
 
 @pytest.mark.slow
@@ -199,11 +204,11 @@ def test_bgnbd_fit_and_predictions_match_lifetimes(cdnow: pd.DataFrame, cdnow_bg
     reference.params_ = pd.Series({"r": ours.r, "alpha": ours.alpha, "a": ours.a, "b": ours.b})
     x, t_x, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
     np.testing.assert_allclose(clv.bgnbd_p_alive(ours, x, t_x, T),
-                               reference.conditional_probability_alive(x, t_x, T), rtol=1e-4, atol=1e-4)
+                               reference.conditional_probability_alive(x, t_x, T), rtol=1e-8)
     for t in (1.0, 39.0, 52.0, 520.0):
         np.testing.assert_allclose(clv.bgnbd_expected_purchases(ours, t, x, t_x, T),
                                    reference.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T),
-                                   rtol=1e-4, atol=1e-4)
+                                   rtol=1e-8)
 
 
 @pytest.mark.slow
@@ -222,7 +227,7 @@ def test_gamma_gamma_fit_and_spend_match_lifetimes(
     np.testing.assert_allclose(
         clv.gg_expected_avg_spend(ours, cdnow["frequency"], cdnow["monetary_value"]),
         reference.conditional_expected_average_profit(cdnow["frequency"], cdnow["monetary_value"]),
-        rtol=1e-4, atol=1e-4)
+        rtol=1e-8)
 
 
 @pytest.mark.slow
@@ -241,7 +246,7 @@ def test_predicted_clv_matches_lifetimes_for_whole_months(
         warnings.simplefilter("ignore")
         reference = ggf.customer_lifetime_value(bgf, x, t_x, T, m, time=12, discount_rate=0.01, freq="W")
     ours = clv.predicted_clv(bg, gg, x, t_x, T, m, horizon=12 * 4.345, monthly_discount_rate=0.01, month_length=4.345)
-    np.testing.assert_allclose(ours, reference.to_numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(ours, reference.to_numpy(), rtol=1e-8)
 
 
 def test_predicted_clv_partial_last_month_adds_up() -> None:
@@ -380,6 +385,11 @@ def test_degenerate_data_gives_a_reason_not_an_exception(
     assert fit.n_customers == len(frequency)
     spend = clv.fit_gamma_gamma(frequency, [20.0] * len(frequency))
     assert not spend.converged and spend.params is None and spend.reason
+
+
+def test_impossible_summaries_are_refused() -> None:
+    with pytest.raises(ValueError, match="recency <= T"):
+        clv.fit_bgnbd([1, 2], [5.0, 9.0], [4.0, 10.0])
 
 
 def test_gamma_gamma_without_spend_variation_gives_a_reason() -> None:

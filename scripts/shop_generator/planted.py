@@ -1,0 +1,127 @@
+"""The truths planted in every generated shop, as data the tests recover.
+
+Each figure here is an expectation the generator meets exactly by construction
+(see planning.py for how), so a test or a mart can compare what it measures in
+the raw files against it within sampling error. Definitions follow
+../shared/spec/metrics.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from raw_contract import CHANNELS
+
+# Session funnel steps after `session`, in order (metrics.md, "Funnels").
+FUNNEL_STEPS: tuple[str, ...] = ("product_view", "add_to_cart", "begin_checkout", "purchase")
+
+CATEGORIES: tuple[str, ...] = ("apparel", "beauty", "home", "electronics", "food", "toys")
+ARCHETYPES: tuple[str, ...] = ("traffic", "profit", "image", "long_tail")
+
+# Product k (1-based) is in category CATEGORIES[(k - 1) % 6] and has the archetype
+# ARCHETYPE_CYCLE[((k - 1) // 6) % 20]. Fixing both by the id, not by the seed, lets
+# PLANTED name every product's archetype once for any catalogue size, and keeps
+# each category's shares stable: 1 image (5%, inside the price top decile the
+# `image` rule needs), 3 traffic, 4 profit, 12 long tail in every 20 products.
+ARCHETYPE_CYCLE: tuple[str, ...] = (
+    "image", "traffic", "profit", "long_tail", "long_tail",
+    "profit", "traffic", "long_tail", "long_tail", "profit",
+    "long_tail", "traffic", "long_tail", "long_tail", "profit",
+    "long_tail", "long_tail", "long_tail", "long_tail", "long_tail",
+)
+MAX_PRODUCTS = 2000
+PRODUCT_ID_WIDTH = 5
+
+
+def product_id(number: int) -> str:
+    """The id of product `number` (1-based), as written to products.parquet."""
+    return f"P{number:0{PRODUCT_ID_WIDTH}d}"
+
+
+def product_category(number: int) -> str:
+    return CATEGORIES[(number - 1) % len(CATEGORIES)]
+
+
+def product_archetype(number: int) -> str:
+    return ARCHETYPE_CYCLE[((number - 1) // len(CATEGORIES)) % len(ARCHETYPE_CYCLE)]
+
+
+@dataclass(frozen=True)
+class ExperimentTruth:
+    """One experiment. `conversion` is the planted share of assigned visitors who
+    convert (a session of theirs with a purchase event started at or after
+    assigned_at), per variant; None means no rate is planted, only that every
+    variant has the same expected conversion (an A/A test)."""
+
+    experiment_id: str
+    variants: tuple[str, ...]
+    conversion: Mapping[str, float] | None
+    window_days_before_end: tuple[int, int]  # assignments happen from end - first to end - second
+    population: str
+
+
+@dataclass(frozen=True)
+class Planted:
+    """Everything a test can recover from the raw files of any generated shop."""
+
+    # n -> probability that a customer is active (session with customer_id, or a
+    # valid order) on the calendar day signup_day + n.
+    retention: Mapping[int, float]
+    # step -> P(session reaches step | it reached the previous one), FUNNEL_STEPS order.
+    funnel: Mapping[str, float]
+    # acquisition_channel -> P(first valid order within first_order_window_days of signup).
+    first_order_conversion: Mapping[str, float]
+    first_order_window_days: int
+    experiments: Mapping[str, ExperimentTruth]
+    # product_id -> archetype for every id the generator can emit (P00001..P02000);
+    # a catalogue of n products uses the first n.
+    product_archetypes: Mapping[str, str]
+    # Anonymous visitors who never sign up, per customer.
+    visitor_ratio: float
+
+    def funnel_reach(self, step: str) -> float:
+        """P(session reaches `step`): the product of the step rates up to it."""
+        reach = 1.0
+        for name in FUNNEL_STEPS[: FUNNEL_STEPS.index(step) + 1]:
+            reach *= self.funnel[name]
+        return reach
+
+
+_FIRST_ORDER_CONVERSION = {
+    "organic_search": 0.30, "paid_search": 0.45, "social": 0.20, "feed_ads": 0.25,
+    "content": 0.22, "kol": 0.35, "referral": 0.40, "email": 0.38, "push": 0.33,
+    "sms": 0.28, "affiliate": 0.32, "direct": 0.36,
+}
+assert set(_FIRST_ORDER_CONVERSION) == set(CHANNELS)
+
+PLANTED = Planted(
+    retention=MappingProxyType({1: 0.35, 3: 0.25, 7: 0.18, 14: 0.13, 30: 0.10}),
+    funnel=MappingProxyType(
+        {"product_view": 0.65, "add_to_cart": 0.35, "begin_checkout": 0.55, "purchase": 0.60}
+    ),
+    first_order_conversion=MappingProxyType({c: _FIRST_ORDER_CONVERSION[c] for c in CHANNELS}),
+    first_order_window_days=30,
+    experiments=MappingProxyType({
+        "checkout_button_2025": ExperimentTruth(
+            experiment_id="checkout_button_2025",
+            variants=("control", "treatment"),
+            conversion=MappingProxyType({"control": 0.30, "treatment": 0.38}),
+            window_days_before_end=(89, 15),
+            population="customers at their first logged-in session in the window, "
+                       "30 or more days after signup",
+        ),
+        "aa_test": ExperimentTruth(
+            experiment_id="aa_test",
+            variants=("control", "treatment"),
+            conversion=None,
+            window_days_before_end=(150, 91),
+            population="every visitor at their first session in the window",
+        ),
+    }),
+    product_archetypes=MappingProxyType(
+        {product_id(k): product_archetype(k) for k in range(1, MAX_PRODUCTS + 1)}
+    ),
+    visitor_ratio=3.0,
+)
