@@ -19,7 +19,7 @@ Models and the equations this module implements:
 - Gamma-Gamma, Fader, Hardie and Lee (2005), "RFM and CLV: Using Iso-Value
   Curves for Customer Base Analysis", Journal of Marketing Research 42(4), and
   Fader and Hardie, "The Gamma-Gamma Model of Monetary Value" (note 025): the
-  spend of a transaction is Gamma(p, nu) with nu ~ Gamma(q, gamma), so the mean
+  spend of a transaction is Gamma(shape p, rate nu), nu ~ Gamma(q, gamma), so the mean
   m_x of x repeat purchases has the likelihood of note 025 eq. (1a) and the
   conditional expected average spend of its eq. (5).
 
@@ -49,12 +49,13 @@ DAYS_PER_UNIT: dict[str, int] = {"day": 1, "week": 7}
 # A fit on fewer repeat buyers than this is noise, not a model of the customer base.
 MIN_REPEAT_BUYERS = 10
 
-# Parameters are optimised on the log scale (so they stay positive without
-# constraints) inside these bounds, which keep exp() finite. An optimum that
-# runs to a bound means the data do not identify that parameter (for example b
-# grows without limit when nobody appears to drop out).
+# Parameters are optimised on the log scale (so they stay positive) inside
+# these bounds, which keep exp() finite. Data at a limit of the model drive
+# parameters far out and that is still a valid fit: nobody dropping out sends a
+# to 0 or b to infinity, no heterogeneity in purchase rate sends r and alpha
+# (in spend: q and gamma) to infinity at a fixed ratio; predictions are then the
+# limiting model's.
 LOG_PARAM_BOUNDS = (math.log(1e-8), math.log(1e8))
-_AT_BOUND = 1e-3
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,9 @@ def rfm_summary(transactions: pd.DataFrame, as_of_date: DateLike, time_unit: Tim
 # Shared fitting machinery
 # --------------------------------------------------------------------------
 
-def _distinct_with_counts(columns: tuple[np.ndarray, ...], weights: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def _distinct_with_counts(
+    columns: tuple[np.ndarray, ...], weights: np.ndarray,
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Collapse identical rows and add up their weights.
 
     Customers with the same summary contribute the same likelihood term, so the
@@ -186,14 +189,14 @@ def _weighted_log_likelihood(
 
 def _maximise(
     log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]], n_customers: float,
-    start: np.ndarray, names: tuple[str, ...],
+    start: np.ndarray,
 ) -> tuple[np.ndarray, float, bool, str, str | None]:
     """Maximise a log-likelihood over log-parameters with L-BFGS-B and the analytic gradient.
 
     The objective is the *mean* negative log-likelihood per customer so the
     tolerances mean the same for 100 or 1M customers. Returns the
     log-parameters, the total log-likelihood, whether the optimiser converged,
-    its message, and a reason when the result must not be used.
+    its message, and a reason when it did not.
     """
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         ll, grad = log_likelihood(log_params)
@@ -201,15 +204,13 @@ def _maximise(
 
     result = minimize(
         objective, start, jac=True, method="L-BFGS-B", bounds=[LOG_PARAM_BOUNDS] * len(start),
-        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+        options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8},
     )
     total_ll = -float(result.fun) * n_customers
     message = str(result.message)
     if not (result.success and np.isfinite(total_ll)):
         return result.x, total_ll, False, message, f"optimiser failed: {message}"
-    at_bound = [n for n, v in zip(names, result.x) if min(abs(v - bound) for bound in LOG_PARAM_BOUNDS) < _AT_BOUND]
-    reason = f"{', '.join(at_bound)} ran to its bound: the data do not identify it" if at_bound else None
-    return result.x, total_ll, True, message, reason
+    return result.x, total_ll, True, message, None
 
 
 def _not_fitted(n_customers: int, reason: str) -> Fit:
@@ -282,6 +283,7 @@ def _check_summaries(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
 
 
 def _bgnbd_data_problem(x: np.ndarray, t_x: np.ndarray, weights: np.ndarray, min_repeat_buyers: int) -> str | None:
+    """Why these summaries cannot support a BG/NBD fit, or None."""
     repeat = (x > 0) & (weights > 0)
     repeat_buyers = weights[repeat].sum()
     if repeat_buyers < min_repeat_buyers:
@@ -301,7 +303,7 @@ def fit_bgnbd(
     itself collapses to distinct (x, t_x, T) and uses counts as weights. Returns
     a Fit with a reason instead of raising when there are fewer than
     `min_repeat_buyers` repeat buyers, no variation in their recency, or the
-    optimiser fails or runs a parameter to its bound.
+    optimiser fails; raises ValueError for impossible summaries.
     """
     x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     _check_summaries(x, t_x, age)
@@ -318,7 +320,7 @@ def fit_bgnbd(
     # Start at one purchase per average customer age and a = b = 1 (uniform
     # dropout probability): the right scale in days or weeks alike.
     start = np.log([1.0, max(float(w @ age) / w.sum(), 1e-3), 1.0, 1.0])
-    log_params, ll, converged, message, reason = _maximise(log_likelihood, float(w.sum()), start, ("r", "alpha", "a", "b"))
+    log_params, ll, converged, message, reason = _maximise(log_likelihood, float(w.sum()), start)
     params = BgNbdParams(*(float(v) for v in np.exp(log_params)))
     return Fit(params, ll, converged, n_customers, message, reason)
 
@@ -367,12 +369,12 @@ def _purchases_if_alive(params: BgNbdParams, k: np.ndarray, x: np.ndarray) -> np
     (Pfaff's transformation, 2F1(r+x, a-1; a+b+x-1; -t/(alpha+T)), is
     silently wrong in scipy for some inputs: not used.)
 
-    scipy's hyp2f1 still returns NaN, never a wrong finite value in our
-    checks, when a+b+x-1 is large (beyond ~170, where its connection formula's
-    gamma functions overflow) and z is close to 1, and the closed form is 0/0
-    at a = 1; there the defining integral is evaluated instead (rare: x >= 170
-    purchases with a horizon of 9 times the customer's age, or b >= 170).
-    Near a = 1 the closed form loses accuracy like 1e-16 / |a-1|.
+    scipy's hyp2f1 still returns NaN (never a wrong finite value on the tests'
+    grid) when a+b+x-1 is beyond ~170, where the gamma functions of its
+    connection formula overflow, and z is close to 1 (from ~0.9): hundreds of
+    purchase days or b in the hundreds, with a horizon many times alpha+T. The
+    closed form is also 0/0 at a = 1. There the defining integral is evaluated
+    instead. Near a = 1 the closed form loses accuracy like 1e-16 / |a-1|.
     """
     k, x = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(x, dtype=float))
     r, a, b = params.r, params.a, params.b
@@ -408,7 +410,10 @@ def bgnbd_expected_purchases(
 # --------------------------------------------------------------------------
 
 def _gg_count_terms(log_params: np.ndarray, x: np.ndarray) -> Terms:
-    """The part of the Gamma-Gamma log-likelihood that depends on x only: log Gamma(px+q) x^(px) / (Gamma(px) Gamma(q))."""
+    """The part of the Gamma-Gamma log-likelihood that depends on x only.
+
+    log of Gamma(px+q) x^(px) / (Gamma(px) Gamma(q)) from note 025 eq. (1a).
+    """
     p, q, _ = np.exp(log_params)
     px = p * x
     ll = gammaln(px + q) - gammaln(px) - gammaln(q) + px * np.log(x)
@@ -463,7 +468,8 @@ def fit_gamma_gamma(
     x, m, w = x[keep], m[keep], w[keep]
     n_customers = int(round(w.sum()))
     if n_customers < min_repeat_buyers:
-        return _not_fitted(n_customers, f"{n_customers} repeat buyers with spend, fewer than the {min_repeat_buyers} a fit needs")
+        return _not_fitted(
+            n_customers, f"{n_customers} repeat buyers with spend, fewer than the {min_repeat_buyers} a fit needs")
     if np.unique(m).size < 2:
         return _not_fitted(n_customers, "no variation in monetary_value among repeat buyers")
     (x, m), w = _distinct_with_counts((x, m), w)
@@ -473,7 +479,7 @@ def fit_gamma_gamma(
     # Start with q = 2 (finite mean) and gamma so that the population mean
     # p*gamma/(q-1) equals the observed mean spend.
     start = np.log([1.0, 2.0, float(w @ m) / w.sum()])
-    log_params, ll, converged, message, reason = _maximise(log_likelihood, float(w.sum()), start, ("p", "q", "gamma"))
+    log_params, ll, converged, message, reason = _maximise(log_likelihood, float(w.sum()), start)
     params = GammaGammaParams(*(float(v) for v in np.exp(log_params)))
     if reason is None and params.q <= 1:
         reason = f"q = {params.q:.3g} <= 1: the population mean spend is infinite"
@@ -523,13 +529,14 @@ def bgnbd_validation_table(
     transactions: pd.DataFrame, calibration_end: DateLike, holdout_end: DateLike,
     time_unit: TimeUnit, max_frequency: int = 7,
 ) -> tuple[Fit[BgNbdParams], pd.DataFrame]:
-    """Fit BG/NBD on the calibration period and compare with the holdout (FHL 2005, fig. 4).
+    """Fit BG/NBD on the calibration period and check its conditional expectations on the holdout (as FHL 2005 do).
 
-    Customers are those with a purchase day <= calibration_end. Per number of
-    calibration repeat purchases (0 .. max_frequency-1, then "max_frequency+")
-    and in total: customers, mean predicted repeat purchases in
-    (calibration_end, holdout_end] (eq. 10) and mean actual ones. Predictions
-    are NaN when the fit has a reason.
+    Customers are those with a purchase day <= calibration_end. One row per
+    number of calibration repeat purchases (0 .. max_frequency-1, then
+    "max_frequency+"; every row present, an empty one with 0 customers) and a
+    total row: customers, mean predicted repeat purchases in (calibration_end,
+    holdout_end] (eq. 10) and mean actual ones. Predictions are NaN when the fit
+    has a reason.
     """
     calibration = rfm_summary(transactions, calibration_end, time_unit)
     fit = fit_bgnbd(calibration["frequency"], calibration["recency"], calibration["T"])
@@ -546,7 +553,9 @@ def bgnbd_validation_table(
         "actual": actual.to_numpy(float),
     })
     by_bucket = per_customer.groupby("bucket").agg(
-        customers=("actual", "size"), predicted_mean=("predicted", "mean"), actual_mean=("actual", "mean"))
+        customers=("actual", "size"), predicted_mean=("predicted", "mean"), actual_mean=("actual", "mean"),
+    ).reindex(range(max_frequency + 1))
+    by_bucket["customers"] = by_bucket["customers"].fillna(0).astype("int64")
     by_bucket.index = [f"{k}+" if k == max_frequency else str(k) for k in by_bucket.index]
     total = pd.DataFrame({"customers": [len(per_customer)], "predicted_mean": [per_customer["predicted"].mean()],
                           "actual_mean": [per_customer["actual"].mean()]}, index=["total"])

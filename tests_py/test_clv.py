@@ -10,6 +10,7 @@ import math
 import time
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 
 
-def lifetimes_module():
+def lifetimes_module() -> ModuleType:
     """Import lifetimes quietly: it predates pandas 3 / numpy 2 and warns about it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -198,7 +199,8 @@ def test_bgnbd_fit_and_predictions_match_lifetimes(cdnow: pd.DataFrame, cdnow_bg
         warnings.simplefilter("ignore")
         reference = lifetimes.BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     ours = cdnow_bgnbd.params
-    assert [ours.r, ours.alpha, ours.a, ours.b] == pytest.approx(reference.params_[["r", "alpha", "a", "b"]].tolist(), rel=1e-4)
+    expected = reference.params_[["r", "alpha", "a", "b"]].tolist()
+    assert [ours.r, ours.alpha, ours.a, ours.b] == pytest.approx(expected, rel=1e-4)
 
     # predictions at exactly our parameters
     reference.params_ = pd.Series({"r": ours.r, "alpha": ours.alpha, "a": ours.a, "b": ours.b})
@@ -252,11 +254,17 @@ def test_predicted_clv_matches_lifetimes_for_whole_months(
 def test_predicted_clv_partial_last_month_adds_up() -> None:
     """Without discounting the monthly steps telescope to eq. (10) over the whole horizon, partial month included."""
     bg, gg = clv.BgNbdParams(0.5, 40.0, 0.8, 2.5), clv.GammaGammaParams(3.0, 4.0, 30.0)
-    x, t_x, T, m = np.array([0, 1, 5]), np.array([0.0, 30.0, 200.0]), np.array([10.0, 100.0, 300.0]), np.array([0.0, 20.0, 45.0])
-    undiscounted = clv.predicted_clv(bg, gg, x, t_x, T, m, horizon=365, monthly_discount_rate=0.0, month_length=365.25 / 12)
+    x, t_x, T = np.array([0, 1, 5]), np.array([0.0, 30.0, 200.0]), np.array([10.0, 100.0, 300.0])
+    m = np.array([0.0, 20.0, 45.0])
+    month = 365.25 / 12
+
+    def clv_over_a_year(rate: float) -> np.ndarray:
+        return clv.predicted_clv(bg, gg, x, t_x, T, m, horizon=365, monthly_discount_rate=rate, month_length=month)
+
+    undiscounted = clv_over_a_year(0.0)
     expected = clv.bgnbd_expected_purchases(bg, 365, x, t_x, T) * clv.gg_expected_avg_spend(gg, x, m)
     np.testing.assert_allclose(undiscounted, expected, rtol=1e-12)
-    discounted = clv.predicted_clv(bg, gg, x, t_x, T, m, horizon=365, monthly_discount_rate=0.01, month_length=365.25 / 12)
+    discounted = clv_over_a_year(0.01)
     assert np.all(discounted < undiscounted) and np.all(discounted > undiscounted / 1.01 ** 12)
 
 
@@ -271,7 +279,7 @@ BGNBD_GRID = [clv.BgNbdParams(0.243, 4.414, 0.793, 2.426), clv.BgNbdParams(0.5, 
 
 @pytest.mark.parametrize("params", BGNBD_GRID)
 def test_expected_purchases_closed_form_agrees_with_the_defining_integral(params: clv.BgNbdParams) -> None:
-    """Where scipy's 2F1 is finite, eq. (10) via Euler's transformation equals the numerically integrated Beta mixture."""
+    """Where scipy's 2F1 is finite, eq. (10) via Euler's transformation equals the integrated Beta mixture."""
     for x in (0, 1, 3, 10, 40, 150, 400):
         for k in (0.01, 1.0, 12.0, 100.0, 1e4):
             closed = (params.a + params.b + x - 1) / (params.a - 1) * (
@@ -348,6 +356,19 @@ def test_gamma_gamma_recovers_planted_parameters() -> None:
 
 
 @pytest.mark.slow
+def test_nobody_dropping_out_is_a_valid_limit_not_a_failure() -> None:
+    """Without dropout the MLE drives the mean dropout probability a/(a+b) to 0; the rate parameters stay right."""
+    rng = np.random.default_rng(3)
+    T = rng.uniform(30, 730, 20_000)
+    x = rng.poisson(rng.gamma(0.75, 1 / 30.0, T.size) * T)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1), 0.0)  # the last of x uniform purchase times
+    fit = clv.fit_bgnbd(x, t_x, T)
+    assert fit.converged and fit.reason is None
+    assert fit.params.a / (fit.params.a + fit.params.b) < 1e-4
+    assert_params_close(fit.params, {"r": 0.75, "alpha": 30.0}, rel=0.15)
+
+
+@pytest.mark.slow
 def test_distinct_combination_fit_equals_per_customer_fit() -> None:
     """The fit on distinct (x, t_x, T) with counts is the maximum of the plain per-customer likelihood."""
     x, t_x, T = simulate_whole_days(clv.BgNbdParams(0.75, 30.0, 0.8, 2.5), 3000, seed=7)
@@ -360,7 +381,7 @@ def test_distinct_combination_fit_equals_per_customer_fit() -> None:
     direct = minimize(per_customer, np.zeros(4), method="Nelder-Mead",
                       options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 20_000})
     assert direct.success
-    np.testing.assert_allclose([fit.params.r, fit.params.alpha, fit.params.a, fit.params.b], np.exp(direct.x), rtol=1e-4)
+    np.testing.assert_allclose(list(vars(fit.params).values()), np.exp(direct.x), rtol=1e-4)
     assert fit.log_likelihood >= -direct.fun - 1e-6
 
     # and handing the fit already-collapsed rows with their counts changes nothing

@@ -63,8 +63,8 @@ class Calendar:
 
     @property
     def last_instant_us(self) -> int:
-        """23:59:59 of the last day: no clean timestamp is later."""
-        return (self.start_epoch_day + self.days) * US_PER_DAY - US_PER_SECOND
+        """The last microsecond of the last day: no clean event time is later."""
+        return (self.start_epoch_day + self.days) * US_PER_DAY - 1
 
     def day_start_us(self, day: np.ndarray | int) -> np.ndarray:
         return (self.start_epoch_day + np.asarray(day, dtype=np.int64)) * US_PER_DAY

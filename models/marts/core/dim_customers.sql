@@ -6,6 +6,14 @@ order_history as (
     select * from {{ ref('int_customers_order_history') }}
 ),
 
+lifecycle as (
+    select * from {{ ref('customer_lifecycle') }}
+),
+
+rfm as (
+    select * from {{ ref('customer_rfm') }}
+),
+
 final as (
     select
         customers.customer_id,
@@ -21,10 +29,17 @@ final as (
         order_history.last_order_at,
         order_history.valid_orders,
         order_history.lifetime_net_revenue,
-        order_history.lifetime_gross_margin
+        order_history.lifetime_gross_margin,
+        lifecycle.lifecycle_stage,
+        rfm.rfm_segment,
+        rfm.rfm_value_class
     from customers
     inner join order_history
         on customers.customer_id = order_history.customer_id
+    left join lifecycle
+        on customers.customer_id = lifecycle.customer_id
+    left join rfm
+        on customers.customer_id = rfm.customer_id
 )
 
 select * from final

@@ -1,0 +1,112 @@
+{#-
+    First-order cohorts by month: one row per cohort month and every month
+    since, from 0 to the as-of month (zeros where the cohort bought nothing).
+    active_customers are cohort customers with a valid order in the month;
+    net_revenue is those orders' net revenue; the cumulative net revenue per
+    cohort customer is the cohort LTV curve. Only valid orders on or before the
+    as-of date count.
+-#}
+with orders as (
+    select * from {{ ref('int_orders_enriched') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+valid_orders as (
+    select
+        orders.customer_id,
+        orders.net_revenue,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
+        min(cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date))
+            over (partition by orders.customer_id)
+        as cohort_month
+    from orders
+    cross join as_of
+    where
+        orders.is_valid
+        and orders.order_date <= as_of.as_of_date
+),
+
+cohort_sizes as (
+    select
+        cohort_month,
+        count(distinct customer_id) as cohort_size
+    from valid_orders
+    group by cohort_month
+),
+
+months as (
+    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
+    from (
+        {{ date_spine(
+            start_date='(select min(order_date) from ' ~ ref('int_orders_enriched') ~ ' where is_valid)',
+            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
+        ) }}
+    ) as spine
+),
+
+grid as (
+    select
+        cohort_sizes.cohort_month,
+        cohort_sizes.cohort_size,
+        months.month_start,
+        {{ dbt.datediff('cohort_sizes.cohort_month', 'months.month_start', 'month') }} as months_since_first_order
+    from cohort_sizes
+    inner join months
+        on months.month_start >= cohort_sizes.cohort_month
+),
+
+monthly_activity as (
+    select
+        cohort_month,
+        order_month,
+        count(distinct customer_id) as active_customers,
+        sum(net_revenue) as net_revenue
+    from valid_orders
+    group by cohort_month, order_month
+),
+
+filled as (
+    select
+        grid.cohort_month,
+        grid.months_since_first_order,
+        grid.month_start,
+        grid.cohort_size,
+        coalesce(monthly_activity.active_customers, 0) as active_customers,
+        cast(coalesce(monthly_activity.net_revenue, 0) as {{ type_money() }}) as net_revenue
+    from grid
+    left join monthly_activity
+        on
+            grid.cohort_month = monthly_activity.cohort_month
+            and grid.month_start = monthly_activity.order_month
+),
+
+final as (
+    select
+        cohort_month,
+        cast(months_since_first_order as integer) as months_since_first_order,
+        month_start,
+        cohort_size,
+        active_customers,
+        active_customers * 1.0 / cohort_size as retention_rate,
+        net_revenue,
+        case
+            when first_value(net_revenue) over (partition by cohort_month order by months_since_first_order) <> 0
+                then net_revenue / first_value(net_revenue) over (
+                    partition by cohort_month order by months_since_first_order
+                )
+        end as revenue_retention_rate,
+        cast(sum(net_revenue) over (
+            partition by cohort_month order by months_since_first_order
+            rows between unbounded preceding and current row
+        ) as {{ type_money() }}) as cumulative_net_revenue,
+        sum(net_revenue) over (
+            partition by cohort_month order by months_since_first_order
+            rows between unbounded preceding and current row
+        ) * 1.0 / cohort_size as cumulative_net_revenue_per_customer
+    from filled
+)
+
+select * from final

@@ -1,0 +1,360 @@
+"""The staging layer's quarantine: every bad-input case of the raw contract lands
+in quarantine.quarantine_shop__<table> with the expected rejection_reason, good
+rows (and unknown enum values) stay in staging.stg_shop__<table>, and no raw row
+is ever lost (raw = clean + quarantined, per table).
+
+One tiny hand-written shop holds every case, each under its own ids, and is
+built once (`dbt run` of staging and int_as_of_date only): each case is then one
+parametrized test, identified by its id. The same reconciliation is checked on
+the generated dirty shop, and the as-of date on the tiny shop.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from rawshop import RawShop, build, money
+from raw_contract import TABLES
+from warehouse import Warehouse, dbt
+
+pytestmark = pytest.mark.slow
+
+# Every clean order / session of the tiny shop is at or before this instant; quarantined
+# rows are planted after it, so the default as-of date proves they are ignored.
+LATEST_CLEAN_AT = datetime(2025, 5, 31, 23, 30)
+FUTURE = datetime(2099, 1, 1, 12, 0)
+
+
+@dataclass(frozen=True)
+class Case:
+    """Rows of one table picked by `where` (SQL over the staging/quarantine columns):
+    the rejection reasons they must get in quarantine and how many must stay clean."""
+
+    id: str
+    table: str
+    where: str
+    reasons: tuple[str, ...] = ()
+    clean: int = 0
+
+
+def tiny_dirty_shop() -> RawShop:
+    """Clean base rows for all 13 tables plus one small group of rows per case below."""
+    shop = RawShop()
+    # Clean base: the parents every default row points at, one row in every table.
+    shop.add("customers", "C1")
+    shop.add("products", "P1")
+    shop.add("sessions", "S1")
+    shop.add("orders", "O1")
+    shop.add("order_items", "I1")
+    shop.add("events", "E1")
+    shop.add("returns", "R1")
+    shop.add("coupons", "CP1")
+    shop.add("coupon_issuances", "CI1")
+    shop.add("marketing_touches", "MT1")
+    shop.add("marketing_spend", "brand")
+    shop.add("experiment_assignments", "A1")
+    shop.add("reviews", "V1")
+    shop.add("orders", "O_LATEST", ordered_at=LATEST_CLEAN_AT, updated_at=LATEST_CLEAN_AT)
+
+    # Null primary keys (also one column of a composite key).
+    shop.add("order_items", "I_NULL", order_item_id=None, unit_price=money("11.11"))
+    shop.add("experiment_assignments", "A_NULL", anonymous_id=None)
+
+    # Exact duplicates collapse to their first copy.
+    shop.copy_of("products", shop.add("products", "P_DUP"), times=2)
+    shop.copy_of("orders", shop.add("orders", "O_DUP"), times=1)
+
+    # Conflicting versions: the latest updated_at wins; the newer row comes first in
+    # the file so that file order cannot be what decides.
+    shop.add("customers", "C_VER", city="Newtown", updated_at=datetime(2025, 3, 5))
+    shop.add("customers", "C_VER", city="Oldtown", updated_at=datetime(2025, 3, 1, 9))
+    shop.add("orders", "O_VER", status="delivered", updated_at=datetime(2025, 3, 4))
+    shop.add("orders", "O_VER", status="placed", updated_at=datetime(2025, 3, 1, 10))
+    shop.add("order_items", "I_OF_VER", order_id="O_VER")
+    # Same latest updated_at, different content: nothing says which is right.
+    shop.add("customers", "C_TIE", city="Leiden", updated_at=datetime(2025, 3, 2))
+    shop.add("customers", "C_TIE", city="Delft", updated_at=datetime(2025, 3, 2))
+    # No updated_at at all.
+    shop.add("products", "P_CONF", list_price=money(20))
+    shop.add("products", "P_CONF", list_price=money(25))
+    shop.add("experiment_assignments", "A_CONF", variant="control")
+    shop.add("experiment_assignments", "A_CONF", variant="treatment")
+
+    # Orphan foreign keys (the orphan order is also dated after every clean order).
+    shop.add("order_items", "I_ORPH_ORDER", order_id="O_NOPE")
+    shop.add("order_items", "I_ORPH_PRODUCT", product_id="P_NOPE")
+    shop.add("orders", "O_ORPH", customer_id="C_NOPE", session_id=None,
+             ordered_at=datetime(2025, 6, 30, 12), updated_at=datetime(2025, 6, 30, 12))
+    shop.add("returns", "R_ORPH", order_item_id="I_NOPE")
+    shop.add("events", "E_ORPH", session_id="S_NOPE")
+    shop.add("coupon_issuances", "CI_ORPH", coupon_id="CP_NOPE")
+
+    # Cascades: customer -> order -> item, order -> item, item -> return.
+    shop.add("customers", "C_BADMAIL", email="not-an-email")
+    shop.add("orders", "O_OF_BADMAIL", customer_id="C_BADMAIL",
+             ordered_at=datetime(2025, 6, 15), updated_at=datetime(2025, 6, 15))
+    shop.add("order_items", "I_OF_O_OF_BADMAIL", order_id="O_OF_BADMAIL")
+    shop.add("orders", "O_NEGSHIP", shipping_amount=money("-4.95"))
+    shop.add("order_items", "I_OF_NEGSHIP", order_id="O_NEGSHIP")
+    shop.add("returns", "R_OF_ZERO", order_item_id="I_ZERO")
+
+    # Quantities and money.
+    shop.add("order_items", "I_ZERO", quantity=0)
+    shop.add("order_items", "I_NEGQ", quantity=-2)
+    shop.add("returns", "R_ZERO", quantity=0)
+    shop.add("order_items", "I_NEGPRICE", unit_price=money(-1))
+    shop.add("products", "P_NEGCOST", unit_cost=money("-0.01"))
+    shop.add("returns", "R_NEGREFUND", refund_amount=money(-5))
+    shop.add("marketing_spend", "neg", spend_amount=money(-100))
+    shop.add("marketing_spend", "negcount", impressions=-1)
+
+    # Time: backwards sessions, the future, before 2000 (2000-01-01 itself is fine).
+    shop.add("sessions", "S_BACKWARDS", started_at=datetime(2025, 7, 1, 10), ended_at=datetime(2025, 7, 1, 9))
+    shop.add("sessions", "S_FUTURE", started_at=FUTURE, ended_at=FUTURE)
+    shop.add("orders", "O_FUTURE", session_id=None, ordered_at=FUTURE, updated_at=FUTURE)
+    shop.add("marketing_touches", "MT_FUTURE", sent_at=FUTURE)
+    shop.add("orders", "O_EARLY", session_id=None,
+             ordered_at=datetime(1999, 12, 31, 23, 59, 59), updated_at=datetime(2025, 3, 1))
+    shop.add("orders", "O_2000", session_id=None, ordered_at=datetime(2000, 1, 1), updated_at=datetime(2025, 3, 1))
+    shop.add("coupons", "CP_FUTURE", valid_to=FUTURE)  # coupons may be valid far ahead
+    shop.add("coupons", "CP_BACKWARDS", valid_from=datetime(2025, 6, 1), valid_to=datetime(2025, 5, 1))
+    shop.add("coupon_issuances", "CI_BACKWARDS", issued_at=datetime(2025, 3, 1), expires_at=datetime(2025, 2, 1))
+
+    # Unknown enum values become 'unknown' and stay; known ones are normalised.
+    shop.add("orders", "O_ENUM", status="teleported")
+    shop.add("sessions", "S_ENUM", channel="carrier_pigeon", device_type="smart_fridge")
+    shop.add("returns", "R_ENUM", order_item_id="I_RET_ENUM", reason="lost_in_post")
+    shop.add("order_items", "I_RET_ENUM")
+    shop.add("events", "E_ENUM", event_type="teleport")
+    shop.add("customers", "C_CASE", acquisition_channel=" Paid_Search ")
+
+    # Emails: malformed ones, and a well-formed one with case and padding.
+    for key, email in [("C_NOAT", "name.example.com"), ("C_TWOAT", "a@b@example.com"),
+                       ("C_SPACE", "jo hn@example.com"), ("C_NODOT", "john@localhost"), ("C_EMPTY", "")]:
+        shop.add("customers", key, email=email)
+    shop.add("customers", "C_PADDED", email="  Jo@Example.COM ")
+
+    # Returns against the ordered quantity (2 per line).
+    shop.add("order_items", "I_RET_OVER", quantity=2)
+    shop.add("returns", "R_OVER", order_item_id="I_RET_OVER", quantity=3)
+    shop.add("order_items", "I_RET_SPLIT", quantity=2)
+    shop.add("returns", "R_SPLIT_B", order_item_id="I_RET_SPLIT", quantity=2, returned_at=datetime(2025, 3, 11))
+    shop.add("returns", "R_SPLIT_A", order_item_id="I_RET_SPLIT", quantity=1, returned_at=datetime(2025, 3, 10))
+    shop.add("order_items", "I_RET_FULL", quantity=2)
+    shop.add("returns", "R_FULL_A", order_item_id="I_RET_FULL", quantity=1, returned_at=datetime(2025, 3, 10))
+    shop.add("returns", "R_FULL_B", order_item_id="I_RET_FULL", quantity=1, returned_at=datetime(2025, 3, 11))
+
+    # Ratings (1..5 inclusive).
+    shop.add("reviews", "V_SIX", rating=6)
+    shop.add("reviews", "V_ZERO", rating=0)
+    shop.add("reviews", "V_ONE", rating=1)
+    return shop
+
+
+def _one(table: str, key_column: str, key: str, reason: str | None, case_id: str | None = None) -> Case:
+    """A case of one row: rejected with `reason`, or clean when reason is None."""
+    where = f"{key_column} = '{key}'"
+    return Case(case_id or f"{table}:{key}", table, where, (reason,) if reason else (), 0 if reason else 1)
+
+
+CASES: list[Case] = [
+    # 1. null primary key
+    Case("null_pk:order_items", "order_items", "order_item_id is null", ("null_primary_key",)),
+    Case("null_pk_part:experiment_assignments", "experiment_assignments", "anonymous_id is null", ("null_primary_key",)),
+    # 2. exact duplicates: one copy clean, the other copies 'duplicate'
+    Case("duplicate:products", "products", "product_id = 'P_DUP'", ("duplicate", "duplicate"), clean=1),
+    Case("duplicate:orders", "orders", "order_id = 'O_DUP'", ("duplicate",), clean=1),
+    # 3. conflicting duplicates
+    Case("superseded:customers_older", "customers", "customer_id = 'C_VER' and city = 'Oldtown'", ("superseded_version",)),
+    Case("superseded:customers_latest_kept", "customers", "customer_id = 'C_VER' and city = 'Newtown'", clean=1),
+    Case("superseded:orders_older", "orders", "order_id = 'O_VER' and status = 'placed'", ("superseded_version",)),
+    Case("superseded:orders_latest_kept", "orders", "order_id = 'O_VER' and status = 'delivered'", clean=1),
+    _one("order_items", "order_item_id", "I_OF_VER", None, "superseded:item_of_kept_order_is_clean"),
+    Case("conflicting:customers_same_updated_at", "customers", "customer_id = 'C_TIE'",
+         ("conflicting_duplicate", "conflicting_duplicate")),
+    Case("conflicting:products_no_updated_at", "products", "product_id = 'P_CONF'",
+         ("conflicting_duplicate", "conflicting_duplicate")),
+    Case("conflicting:experiment_assignments", "experiment_assignments", "anonymous_id = 'A_CONF'",
+         ("conflicting_duplicate", "conflicting_duplicate")),
+    # 4. orphan foreign keys and the cascade
+    _one("order_items", "order_item_id", "I_ORPH_ORDER", "orphan:order_id", "orphan:order_items.order_id"),
+    _one("order_items", "order_item_id", "I_ORPH_PRODUCT", "orphan:product_id", "orphan:order_items.product_id"),
+    _one("orders", "order_id", "O_ORPH", "orphan:customer_id", "orphan:orders.customer_id"),
+    _one("returns", "return_id", "R_ORPH", "orphan:order_item_id", "orphan:returns.order_item_id"),
+    _one("events", "event_id", "E_ORPH", "orphan:session_id", "orphan:events.session_id"),
+    _one("coupon_issuances", "issuance_id", "CI_ORPH", "orphan:coupon_id", "orphan:coupon_issuances.coupon_id"),
+    _one("customers", "customer_id", "C_BADMAIL", "malformed_email", "cascade:customer_itself"),
+    _one("orders", "order_id", "O_OF_BADMAIL", "quarantined_parent:customers", "cascade:order_of_quarantined_customer"),
+    _one("order_items", "order_item_id", "I_OF_O_OF_BADMAIL", "quarantined_parent:orders",
+         "cascade:item_of_order_of_quarantined_customer"),
+    _one("orders", "order_id", "O_NEGSHIP", "negative_money:shipping_amount", "negative_money:orders.shipping_amount"),
+    _one("order_items", "order_item_id", "I_OF_NEGSHIP", "quarantined_parent:orders", "cascade:item_of_quarantined_order"),
+    _one("returns", "return_id", "R_OF_ZERO", "quarantined_parent:order_items", "cascade:return_of_quarantined_item"),
+    # 5. zero / negative quantity, negative money
+    _one("order_items", "order_item_id", "I_ZERO", "non_positive_quantity", "quantity:zero"),
+    _one("order_items", "order_item_id", "I_NEGQ", "non_positive_quantity", "quantity:negative"),
+    _one("returns", "return_id", "R_ZERO", "non_positive_quantity", "quantity:zero_return"),
+    _one("order_items", "order_item_id", "I_NEGPRICE", "negative_money:unit_price", "negative_money:order_items.unit_price"),
+    _one("products", "product_id", "P_NEGCOST", "negative_money:unit_cost", "negative_money:products.unit_cost"),
+    _one("returns", "return_id", "R_NEGREFUND", "negative_money:refund_amount", "negative_money:returns.refund_amount"),
+    _one("marketing_spend", "campaign", "neg", "negative_money:spend_amount", "negative_money:marketing_spend"),
+    _one("marketing_spend", "campaign", "negcount", "negative_count", "negative_count:marketing_spend"),
+    # 6. time
+    _one("sessions", "session_id", "S_BACKWARDS", "ended_before_started", "ended_before_started"),
+    _one("sessions", "session_id", "S_FUTURE", "timestamp_in_future:started_at", "future:sessions.started_at"),
+    _one("orders", "order_id", "O_FUTURE", "timestamp_in_future:ordered_at", "future:orders.ordered_at"),
+    _one("marketing_touches", "touch_id", "MT_FUTURE", "timestamp_in_future:sent_at", "future:marketing_touches.sent_at"),
+    _one("orders", "order_id", "O_EARLY", "timestamp_too_early:ordered_at", "too_early:orders.ordered_at"),
+    _one("orders", "order_id", "O_2000", None, "too_early:boundary_2000_01_01_is_clean"),
+    _one("coupons", "coupon_id", "CP_FUTURE", None, "future:coupon_valid_to_allowed"),
+    _one("coupons", "coupon_id", "CP_BACKWARDS", "valid_to_before_valid_from", "valid_to_before_valid_from"),
+    _one("coupon_issuances", "issuance_id", "CI_BACKWARDS", "expires_before_issued", "expires_before_issued"),
+    # 7. unknown enums are mapped to 'unknown' and KEPT
+    Case("enum:orders.status", "orders", "order_id = 'O_ENUM' and status = 'unknown'", clean=1),
+    Case("enum:sessions.channel_device", "sessions",
+         "session_id = 'S_ENUM' and channel = 'unknown' and device_type = 'unknown'", clean=1),
+    Case("enum:returns.reason", "returns", "return_id = 'R_ENUM' and reason = 'unknown'", clean=1),
+    Case("enum:events.event_type", "events", "event_id = 'E_ENUM' and event_type = 'unknown'", clean=1),
+    Case("enum:known_value_normalised", "customers",
+         "customer_id = 'C_CASE' and acquisition_channel = 'paid_search'", clean=1),
+    # 8. emails
+    *[_one("customers", "customer_id", key, "malformed_email", f"email:{label}")
+      for key, label in [("C_NOAT", "no_at"), ("C_TWOAT", "two_ats"), ("C_SPACE", "space"),
+                         ("C_NODOT", "no_dot_in_domain"), ("C_EMPTY", "empty")]],
+    _one("customers", "customer_id", "C_PADDED", None, "email:padded_mixed_case_is_clean"),
+    # 9. returns above the ordered quantity
+    _one("returns", "return_id", "R_OVER", "return_quantity_exceeds_ordered", "return:single_above_ordered"),
+    _one("returns", "return_id", "R_SPLIT_A", None, "return:two_together_first_fits"),
+    _one("returns", "return_id", "R_SPLIT_B", "return_quantity_exceeds_ordered", "return:two_together_exceed"),
+    Case("return:two_together_exactly_ordered", "returns", "return_id in ('R_FULL_A', 'R_FULL_B')", clean=2),
+    # 10. ratings
+    _one("reviews", "review_id", "V_SIX", "rating_out_of_range", "rating:above_5"),
+    _one("reviews", "review_id", "V_ZERO", "rating_out_of_range", "rating:below_1"),
+    _one("reviews", "review_id", "V_ONE", None, "rating:1_is_clean"),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_dirty_shop().write(tmp_path_factory.mktemp("tiny_dirty_raw"))
+
+
+@pytest.fixture(scope="module")
+def tiny_warehouse(tiny_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    # Only what the tests read: staging (with quarantine) and the as-of date.
+    return build(tiny_raw_dir, tmp_path_factory.mktemp("tiny_dirty_wh"),
+                 ["run", "--select", "staging", "int_as_of_date"])
+
+
+def counts_per_table(warehouse: Warehouse) -> dict[str, tuple[int, int, int]]:
+    """(raw, clean, quarantined) rows per contract table, in one query."""
+    selects = [
+        f"select '{t}' as t, (select count(*) from raw.{t}), (select count(*) from staging.stg_shop__{t}),"
+        f" (select count(*) from quarantine.quarantine_shop__{t})"
+        for t in TABLES
+    ]
+    rows = warehouse.query(" union all ".join(selects)).itertuples(index=False)
+    return {t: (raw, clean, quarantined) for t, raw, clean, quarantined in rows}
+
+
+# ------------------------------------------------------------------ the tiny shop
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_case(tiny_warehouse: Warehouse, case: Case) -> None:
+    quarantined = tiny_warehouse.query(
+        f"select rejection_reason from quarantine.quarantine_shop__{case.table} where {case.where}"
+    )["rejection_reason"].tolist()
+    clean = tiny_warehouse.query(f"select count(*) as n from staging.stg_shop__{case.table} where {case.where}")["n"][0]
+    assert Counter(quarantined) == Counter(case.reasons), f"{case.id}: quarantine reasons"
+    assert clean == case.clean, f"{case.id}: clean rows"
+
+
+def test_case_ids_are_unique() -> None:
+    # A copy-pasted id would silently shadow a case in a -k selection.
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_tiny_shop_every_quarantined_row_is_covered_by_a_case(tiny_warehouse: Warehouse) -> None:
+    """Catches a planted row rejected for a reason no case expects (e.g. a default row
+    that is not actually clean), which the per-case tests would not notice."""
+    expected = Counter(reason for case in CASES for reason in case.reasons)
+    actual = Counter()
+    for table in TABLES:
+        actual.update(tiny_warehouse.query(
+            f"select rejection_reason from quarantine.quarantine_shop__{table}")["rejection_reason"])
+    assert actual == expected
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_tiny_shop_reconciles(tiny_warehouse: Warehouse, table: str) -> None:
+    raw, clean, quarantined = counts_per_table(tiny_warehouse)[table]
+    assert raw > 0, "every table of the tiny shop has rows"
+    assert raw == clean + quarantined
+
+
+# ------------------------------------------------------------------ as-of date
+
+
+def test_as_of_default_ignores_quarantined_rows(tiny_warehouse: Warehouse) -> None:
+    # Guard: the shop really has quarantined orders and sessions later than every clean one.
+    later = tiny_warehouse.query(f"""
+        select (select count(*) from quarantine.quarantine_shop__orders where ordered_at > '{LATEST_CLEAN_AT}')
+             + (select count(*) from quarantine.quarantine_shop__sessions where started_at > '{LATEST_CLEAN_AT}') as n
+    """)["n"][0]
+    assert later == 5  # O_ORPH, O_OF_BADMAIL, O_FUTURE; S_BACKWARDS, S_FUTURE
+    as_of = tiny_warehouse.query("select as_of_date from intermediate.int_as_of_date")["as_of_date"].tolist()
+    assert [d.date() if isinstance(d, datetime) else d for d in as_of] == [LATEST_CLEAN_AT.date()]
+
+
+def _rerun_as_of(tiny_warehouse: Warehouse, work_dir: Path, as_of: str):
+    """Re-run int_as_of_date with ORCHARD_AS_OF_DATE on a copy of the tiny warehouse,
+    so the module's warehouse keeps its default as-of date for the other tests."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    duckdb_path = work_dir / "orchard.duckdb"
+    shutil.copy(tiny_warehouse.duckdb_path, duckdb_path)
+    result = dbt(["run", "--select", "int_as_of_date"], work_dir, duckdb_path, {"ORCHARD_AS_OF_DATE": as_of})
+    return result, Warehouse(tiny_warehouse.raw_dir, duckdb_path, work_dir)
+
+
+def test_as_of_env_var_overrides_default(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
+    result, warehouse = _rerun_as_of(tiny_warehouse, tmp_path, "2024-12-31")
+    assert result.returncode == 0, result.stdout[-3000:]
+    as_of = warehouse.query("select as_of_date from intermediate.int_as_of_date")["as_of_date"].tolist()
+    assert [d.date() if isinstance(d, datetime) else d for d in as_of] == [date(2024, 12, 31)]
+
+
+def test_as_of_env_var_malformed_fails_clearly(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
+    result, _ = _rerun_as_of(tiny_warehouse, tmp_path, "31/12/2024")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "ORCHARD_AS_OF_DATE must be a date YYYY-MM-DD, got '31/12/2024'" in output
+    assert "Traceback" not in output
+
+
+# ------------------------------------------------------------------ the generated dirty shop
+
+
+def test_dirty_shop_reconciles_per_table(dirty_warehouse: Warehouse) -> None:
+    counts = counts_per_table(dirty_warehouse)
+    broken = {t: c for t, c in counts.items() if c[0] != c[1] + c[2]}
+    assert not broken, f"raw != clean + quarantined as (raw, clean, quarantined): {broken}"
+    # Not vacuous: the generated shop has dirt, and rows in the required tables.
+    assert sum(c[2] for c in counts.values()) > 0
+    assert all(counts[t][1] > 0 for t in ("customers", "products", "orders", "order_items"))
+
+
+def test_dirty_shop_every_quarantine_row_has_a_reason(dirty_warehouse: Warehouse) -> None:
+    selects = [
+        f"select '{t}' as t, count(*) as n from quarantine.quarantine_shop__{t}"
+        f" where rejection_reason is null or trim(rejection_reason) = ''"
+        for t in TABLES
+    ]
+    missing = dirty_warehouse.query(" union all ".join(selects))
+    assert missing["n"].sum() == 0, missing[missing["n"] > 0].to_string()
