@@ -26,5 +26,5 @@ def model(dbt, session):
     table.insert(0, "row_order", range(len(table)))
     table["calibration_end_date"] = calibration_end
     table["holdout_end_date"] = as_of_date
-    table["fit_reason"] = fit.reason
+    table["fit_reason"] = pd.Series([fit.reason] * len(table), dtype="string")
     return table
