@@ -85,10 +85,10 @@ with_latest_order as (
     left join valid_orders
         on
             customer_snapshots.customer_id = valid_orders.customer_id
-            and valid_orders.order_date <= customer_snapshots.snapshot_date
+            and customer_snapshots.snapshot_date >= valid_orders.order_date
             and (
                 valid_orders.next_order_date is null
-                or valid_orders.next_order_date > customer_snapshots.snapshot_date
+                or customer_snapshots.snapshot_date < valid_orders.next_order_date
             )
 ),
 

@@ -82,7 +82,7 @@ allocation_ranked as (
     select
         *,
         order_discount_cents - sum(floor_cents) over (partition by order_id) as leftover_cents,
-        row_number() over (partition by order_id order by remainder_weight desc, order_item_id) as remainder_rank
+        row_number() over (partition by order_id order by remainder_weight desc, order_item_id asc) as remainder_rank
     from allocation_floors
 ),
 

@@ -67,21 +67,17 @@ sequenced as (
         *,
         cast(gmv - discount - refund as {{ type_money() }}) as net_revenue,
         cast(gmv - discount - refund - cogs as {{ type_money() }}) as gross_margin,
-        -- Cancelled orders get no number: 1 is the first valid order. Same-instant orders go by order_id.
-        case
-            when is_valid
-                then row_number() over (
-                    partition by customer_id, is_valid
-                    order by ordered_at, order_id
-                )
-        end as customer_order_number
+        -- Valid and cancelled orders are numbered apart; same-instant orders go by order_id.
+        row_number() over (partition by customer_id, is_valid order by ordered_at, order_id) as sequence_in_validity
     from orders_with_items
 ),
 
 final as (
     select
         *,
-        coalesce(customer_order_number = 1, false) as is_first_order
+        -- Cancelled orders get no number: 1 is the first valid order.
+        case when is_valid then sequence_in_validity end as customer_order_number,
+        is_valid and sequence_in_validity = 1 as is_first_order
     from sequenced
 )
 

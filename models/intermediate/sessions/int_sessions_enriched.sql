@@ -20,7 +20,7 @@ events_per_session as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         {%- for event_type in var('enums')['event_type'] %}
-        count(case when event_type = '{{ event_type }}' then 1 end) as {{ event_type }}_events,
+            count(case when event_type = '{{ event_type }}' then 1 end) as {{ event_type }}_events,
         {%- endfor %}
         count(case when event_type = 'unknown' then 1 end) as unknown_events
     from events
@@ -45,7 +45,7 @@ joined as (
         events_per_session.first_event_at,
         events_per_session.last_event_at,
         {%- for event_type in var('enums')['event_type'] %}
-        coalesce(events_per_session.{{ event_type }}_events, 0) as {{ event_type }}_events,
+            coalesce(events_per_session.{{ event_type }}_events, 0) as {{ event_type }}_events,
         {%- endfor %}
         coalesce(events_per_session.unknown_events, 0) as unknown_events
     from sessions

@@ -8,9 +8,9 @@ with fits as (
 
 final as (
     select
-        cast(model as varchar) as model,
+        cast(model as varchar) as model,  -- noqa: RF04
         cast(parameter as varchar) as parameter,
-        cast(value as double) as value,
+        cast(value as double) as value,  -- noqa: RF04
         cast(time_unit as varchar) as time_unit,
         cast(fitted_customers as bigint) as fitted_customers,
         cast(log_likelihood as double) as log_likelihood,

@@ -68,7 +68,7 @@ active_counts as (
     select
         cohort_date,
         {%- for n in retention_days %}
-        count(distinct case when days_since_signup = {{ n }} then customer_id end) as d{{ n }}_active{% if not loop.last %},{% endif %}
+            count(distinct case when days_since_signup = {{ n }} then customer_id end) as d{{ n }}_active{% if not loop.last %},{% endif %}
         {%- endfor %}
     from member_days
     group by cohort_date
@@ -96,11 +96,11 @@ final as (
         days.date_day as cohort_date,
         coalesce(cohorts.cohort_size, 0) as cohort_size,
         {%- for n in retention_days %}
-        coalesce(active_counts.d{{ n }}_active, 0) as d{{ n }}_active_customers,
-        case
-            when cohorts.cohort_size > 0 and {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
-                then coalesce(active_counts.d{{ n }}_active, 0) * 1.0 / cohorts.cohort_size
-        end as d{{ n }}_retention,
+            coalesce(active_counts.d{{ n }}_active, 0) as d{{ n }}_active_customers,
+            case
+                when cohorts.cohort_size > 0 and {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
+                    then coalesce(active_counts.d{{ n }}_active, 0) * 1.0 / cohorts.cohort_size
+            end as d{{ n }}_retention,
         {%- endfor %}
         coalesce(cohorts.first_order_conversions, 0) as first_order_conversions,
         case

@@ -18,10 +18,7 @@ valid_orders as (
     select
         orders.customer_id,
         orders.net_revenue,
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
-        min(cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date))
-            over (partition by orders.customer_id)
-        as cohort_month
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month
     from orders
     cross join as_of
     where
@@ -29,11 +26,30 @@ valid_orders as (
         and orders.order_date <= as_of.as_of_date
 ),
 
+customer_cohorts as (
+    select
+        customer_id,
+        min(order_month) as cohort_month
+    from valid_orders
+    group by customer_id
+),
+
+cohort_orders as (
+    select
+        valid_orders.customer_id,
+        valid_orders.net_revenue,
+        valid_orders.order_month,
+        customer_cohorts.cohort_month
+    from valid_orders
+    inner join customer_cohorts
+        on valid_orders.customer_id = customer_cohorts.customer_id
+),
+
 cohort_sizes as (
     select
         cohort_month,
         count(distinct customer_id) as cohort_size
-    from valid_orders
+    from customer_cohorts
     group by cohort_month
 ),
 
@@ -55,7 +71,7 @@ grid as (
         {{ dbt.datediff('cohort_sizes.cohort_month', 'months.month_start', 'month') }} as months_since_first_order
     from cohort_sizes
     inner join months
-        on months.month_start >= cohort_sizes.cohort_month
+        on cohort_sizes.cohort_month <= months.month_start
 ),
 
 monthly_activity as (
@@ -64,7 +80,7 @@ monthly_activity as (
         order_month,
         count(distinct customer_id) as active_customers,
         sum(net_revenue) as net_revenue
-    from valid_orders
+    from cohort_orders
     group by cohort_month, order_month
 ),
 
@@ -83,6 +99,19 @@ filled as (
             and grid.month_start = monthly_activity.order_month
 ),
 
+cumulated as (
+    select
+        *,
+        sum(case when months_since_first_order = 0 then net_revenue end) over (
+            partition by cohort_month
+        ) as first_month_net_revenue,
+        sum(net_revenue) over (
+            partition by cohort_month order by months_since_first_order
+            rows between unbounded preceding and current row
+        ) as cumulative_net_revenue
+    from filled
+),
+
 final as (
     select
         cohort_month,
@@ -93,20 +122,11 @@ final as (
         active_customers * 1.0 / cohort_size as retention_rate,
         net_revenue,
         case
-            when first_value(net_revenue) over (partition by cohort_month order by months_since_first_order) <> 0
-                then net_revenue / first_value(net_revenue) over (
-                    partition by cohort_month order by months_since_first_order
-                )
+            when first_month_net_revenue <> 0 then net_revenue / first_month_net_revenue
         end as revenue_retention_rate,
-        cast(sum(net_revenue) over (
-            partition by cohort_month order by months_since_first_order
-            rows between unbounded preceding and current row
-        ) as {{ type_money() }}) as cumulative_net_revenue,
-        sum(net_revenue) over (
-            partition by cohort_month order by months_since_first_order
-            rows between unbounded preceding and current row
-        ) * 1.0 / cohort_size as cumulative_net_revenue_per_customer
-    from filled
+        cast(cumulative_net_revenue as {{ type_money() }}) as cumulative_net_revenue,
+        cumulative_net_revenue * 1.0 / cohort_size as cumulative_net_revenue_per_customer
+    from cumulated
 )
 
 select * from final

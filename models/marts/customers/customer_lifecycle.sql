@@ -67,8 +67,7 @@ final as (
             {{ dbt.datediff('current_stages.last_order_date', 'current_stages.snapshot_date', 'day') }} >= 30,
             true
         ) as no_order_30d,
-        coalesce(recent_touches.touches_sent > 0 and recent_touches.touches_engaged = 0, false)
-        as unresponsive_to_marketing
+        coalesce(recent_touches.touches_sent > 0 and recent_touches.touches_engaged = 0, false) as unresponsive_to_marketing
     from current_stages
     left join recent_sessions
         on current_stages.customer_id = recent_sessions.customer_id

@@ -9,6 +9,12 @@
     customers without a valid order or when the models could not be fitted.
 -#}
 {%- set windows = [30, 90, 180, 365] -%}
+{%- set window_columns = [] -%}
+{%- for measure in ['net_revenue', 'gross_margin'] -%}
+    {%- for n in windows -%}
+        {%- do window_columns.append((measure, n)) -%}
+    {%- endfor -%}
+{%- endfor -%}
 
 with customers as (
     select * from {{ ref('stg_shop__customers') }}
@@ -31,13 +37,30 @@ valid_orders as (
         orders.customer_id,
         orders.order_date,
         orders.net_revenue,
-        orders.gross_margin,
-        min(orders.order_date) over (partition by orders.customer_id) as first_order_date
+        orders.gross_margin
     from orders
     cross join as_of
     where
         orders.is_valid
         and orders.order_date <= as_of.as_of_date
+),
+
+first_orders as (
+    select
+        customer_id,
+        min(order_date) as first_order_date
+    from valid_orders
+    group by customer_id
+),
+
+orders_since_first as (
+    select
+        valid_orders.*,
+        first_orders.first_order_date,
+        {{ dbt.datediff('first_orders.first_order_date', 'valid_orders.order_date', 'day') }} as days_since_first_order
+    from valid_orders
+    inner join first_orders
+        on valid_orders.customer_id = first_orders.customer_id
 ),
 
 per_customer as (
@@ -47,15 +70,11 @@ per_customer as (
         count(*) as valid_orders,
         sum(net_revenue) as ltv_net_revenue,
         sum(gross_margin) as ltv_gross_margin,
-        {%- for n in windows %}
-        sum(
-            case when {{ dbt.datediff('first_order_date', 'order_date', 'day') }} < {{ n }} then net_revenue else 0 end
-        ) as net_revenue_within_{{ n }}d,
-        sum(
-            case when {{ dbt.datediff('first_order_date', 'order_date', 'day') }} < {{ n }} then gross_margin else 0 end
-        ) as gross_margin_within_{{ n }}d{% if not loop.last %},{% endif %}
+        {%- for measure, n in window_columns %}
+            sum(case when days_since_first_order < {{ n }} then {{ measure }} else 0 end) as {{ measure }}_within_{{ n }}d
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from valid_orders
+    from orders_since_first
     group by customer_id
 ),
 
@@ -66,13 +85,13 @@ final as (
         coalesce(per_customer.valid_orders, 0) as valid_orders,
         cast(coalesce(per_customer.ltv_net_revenue, 0) as {{ type_money() }}) as ltv_net_revenue,
         cast(coalesce(per_customer.ltv_gross_margin, 0) as {{ type_money() }}) as ltv_gross_margin,
-        {%- for measure in ['net_revenue', 'gross_margin'] %}
-        {%- for n in windows %}
-        cast(case
-            when {{ dbt.dateadd('day', n - 1, 'per_customer.first_order_date') }} <= as_of.as_of_date
-                then per_customer.{{ measure }}_within_{{ n }}d
-        end as {{ type_money() }}) as {{ measure }}_{{ n }}d{% if not loop.last %},{% endif %}
-        {%- endfor %},
+        {%- for measure, n in window_columns %}
+            cast(
+                case
+                    when {{ dbt.dateadd('day', n - 1, 'per_customer.first_order_date') }} <= as_of.as_of_date
+                        then per_customer.{{ measure }}_within_{{ n }}d
+                end as {{ type_money() }}
+            ) as {{ measure }}_{{ n }}d,
         {%- endfor %}
         predictions.p_alive,
         predictions.expected_purchases,

@@ -61,10 +61,10 @@ scored as (
     select
         *,
         {%- for measure in ['r', 'f', 'm'] %}
-        case
-            when population = 1 then 1
-            else least(5, 1 + {{ integer_divide('5 * (' ~ measure ~ '_rank - 1)', 'population - 1') }})
-        end as {{ measure }}_score,
+            case
+                when population = 1 then 1
+                else least(5, 1 + {{ integer_divide('5 * (' ~ measure ~ '_rank - 1)', 'population - 1') }})
+            end as {{ measure }}_score,
         {%- endfor %}
         recency_days * population < recency_days_total as is_recency_high,
         frequency * population > frequency_total as is_frequency_high,
