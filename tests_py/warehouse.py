@@ -8,6 +8,7 @@ configuration to a file dbt has open (see ../shared/notes/toolchain.md).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -73,14 +74,18 @@ def dbt(command: list[str], work_dir: Path, duckdb_path: Path,
 
 
 def build_warehouse(raw_dir: Path, work_dir: Path, select: str | None = None,
-                    env_extra: dict[str, str] | None = None, command: str = "build") -> Warehouse:
+                    env_extra: dict[str, str] | None = None, command: str = "build",
+                    dbt_vars: dict[str, object] | None = None) -> Warehouse:
     """Load raw_dir and run `dbt <command>` (models and tests) into work_dir/orchard.duckdb."""
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = work_dir / "orchard.duckdb"
     loaded = load(raw_dir, duckdb_path, env_extra)
     if loaded.returncode != 0:
         raise BuildFailed(f"load_raw failed:\n{loaded.stdout}\n{loaded.stderr}")
-    args = [command] + (["--select", select] if select else [])
+    # A partial build runs only the tests whose every parent it built (a staging model's
+    # reconciliation test also reads its quarantine model).
+    selection = ["--select", select, "--indirect-selection", "cautious"] if select else []
+    args = [command] + selection + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
     result = dbt(args, work_dir, duckdb_path, env_extra)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-60:])
