@@ -12,7 +12,7 @@ export ORCHARD_DUCKDB_PATH ?= $(CURDIR)/data/orchard.duckdb
 DEFAULT_RAW_DIR := $(CURDIR)/data/raw
 RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 
-.PHONY: help venv demo-data load build docs test lint clean
+.PHONY: help venv demo-data build test lint clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,12 +30,8 @@ demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is
 		$(PY) scripts/generate_shop.py --out $(DEFAULT_RAW_DIR); \
 	fi
 
-load: demo-data  ## Validate the raw files against the contract and expose them as schema raw
-	$(PY) scripts/load_raw.py --raw-dir "$(RAW_DIR)"
-
-build: load  ## Set up, load, dbt build (models + tests) and dbt docs generate
-	$(DBT) build
-	$(DBT) docs generate --quiet
+build: demo-data  ## Set up, then load, audit, dbt build and publish the warehouse (write-audit-publish)
+	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)" --skip-quality
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
 	@echo "  query it:  $(PY) -c \"import duckdb; print(duckdb.connect('$(ORCHARD_DUCKDB_PATH)', read_only=True).sql('select * from marts.dim_dates limit 5'))\""
@@ -50,4 +46,4 @@ lint: venv  ## sqlfluff over every model and analysis
 	$(VENV)/bin/sqlfluff lint models analyses --processes 2
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
-	rm -rf target logs $(CURDIR)/data/orchard.duckdb
+	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building

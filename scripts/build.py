@@ -1,0 +1,111 @@
+"""Build the warehouse with write-audit-publish: BI tools never see a half-built or failed build.
+
+1. write: load the raw files and run `dbt build` into a separate file beside the
+   published one (`<warehouse>.building`), started afresh every time, so a
+   build killed at any point leaves nothing the next build reuses;
+2. audit: the raw data-quality suites run before dbt (a blocking failure stops
+   here), dbt's own tests run inside `dbt build`, the mart suites run after it;
+3. publish: only when every audit passed, the new file is checkpointed and
+   renamed over the published one (an atomic rename on one filesystem). A
+   reader that holds the old file open keeps reading the old file.
+
+A failed step prints why and exits non-zero; the published warehouse is then
+exactly what it was before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEFAULT_RAW_DIR = REPO_ROOT / "data" / "raw"
+DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
+DEFAULT_DOCS_DIR = REPO_ROOT / "data" / "quality_docs"
+
+
+class StepFailed(Exception):
+    """A build step failed; the message says which and why."""
+
+
+def building_path(published: Path) -> Path:
+    return published.with_name(published.name + ".building")
+
+
+def remove_database(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def step(name: str, args: list[str], env: dict[str, str]) -> None:
+    print(f"==> {name}", flush=True)
+    started = time.perf_counter()
+    result = subprocess.run(args, cwd=REPO_ROOT, env=env, check=False)
+    if result.returncode != 0:
+        raise StepFailed(f"{name} failed (exit {result.returncode})")
+    print(f"    {name}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the write-ahead log into the file so that the rename carries everything."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("checkpoint")
+
+
+def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool) -> None:
+    staging_file = building_path(published)
+    remove_database(staging_file)
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file)}
+    python = str(BIN / "python")
+    step("load raw files", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
+                            "--duckdb-path", str(staging_file)], env)
+    if quality:
+        step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
+                                         "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
+    step("dbt build (models and tests)", [str(BIN / "dbt"), "build"], env)
+    if quality:
+        step("mart data-quality suites", [python, "scripts/check_quality.py", "--stage", "marts",
+                                          "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
+    if docs:
+        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--quiet"], env)
+    checkpoint(staging_file)
+    os.replace(staging_file, published)
+    print(f"==> published {published}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
+                        help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
+    parser.add_argument("--duckdb-path", type=Path,
+                        default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
+                        help="the published warehouse (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb)")
+    parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS_DIR,
+                        help="where the data-quality reports (GX data docs) go (default: data/quality_docs)")
+    parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations suites")
+    parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    published = args.duckdb_path.resolve()
+    published.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs)
+    except StepFailed as error:
+        state = "unchanged" if published.exists() else "not created"
+        print(f"orchard: {error}; the published warehouse {published} is {state}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
