@@ -354,7 +354,11 @@ def _purchases_if_alive_by_quadrature(params: BgNbdParams, k: float, x: float) -
 
     integral, _ = quad(integrand, 0.0, 1.0, weight="alg", wvar=(params.a - 1, params.b + x - 1),
                        epsabs=0.0, epsrel=1e-10, limit=200)
-    return integral * math.exp(-betaln(params.a, params.b + x))
+    # In logs: for extreme a or b the Beta function and the weighted integral
+    # both under/overflow on their own while their ratio is an ordinary number.
+    if integral <= 0:
+        return 0.0
+    return math.exp(math.log(integral) - betaln(params.a, params.b + x))
 
 
 def _purchases_if_alive(params: BgNbdParams, k: np.ndarray, x: np.ndarray) -> np.ndarray:

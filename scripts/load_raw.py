@@ -18,11 +18,12 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from raw_contract import SQL_TYPES, TABLES, Table
+from raw_contract import SQL_TYPES, TABLES, Column, Table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RAW_DIR = REPO_ROOT / "data" / "raw"
@@ -77,20 +78,39 @@ def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
 
 
 def check_columns(table: Table, path: Path, present: list[str]) -> None:
-    # Headers are matched exactly after trimming; a required column absent is fatal.
+    """Headers are matched exactly after trimming. A non-nullable column absent is fatal;
+    a nullable one (a shop that keeps no phone numbers) reads as all null."""
     present_set = {name.strip() for name in present}
-    missing = [c.name for c in table.columns if c.name not in present_set]
+    missing = [c.name for c in table.columns if c.name not in present_set and not c.nullable]
     if missing:
         raise RawContractError(
             f"{path}: missing column(s) {', '.join(missing)} required by the raw contract for table '{table.name}'"
         )
 
 
+def drop_existing(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop raw.<name> whatever it is now: a rerun may turn a view into a table or back,
+    and DuckDB refuses `drop table` on a view and `drop view` on a table."""
+    kinds = con.execute(
+        "select 'view' from duckdb_views() where schema_name = 'raw' and view_name = ? "
+        "union all select 'table' from duckdb_tables() where schema_name = 'raw' and table_name = ?",
+        [name, name],
+    ).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"drop {kind} raw.{name}")
+
+
+def column_sql(column: Column, by_trimmed: dict[str, str]) -> str:
+    if column.name in by_trimmed:
+        return f'"{by_trimmed[column.name]}" as {column.name}'
+    return f"cast(null as {SQL_TYPES[column.type]}) as {column.name}"
+
+
 def create_view(con: duckdb.DuckDBPyConnection, table: Table, path: Path, present: list[str]) -> int:
     by_trimmed = {name.strip(): name for name in present}
-    select_list = ", ".join(f'"{by_trimmed[c.name]}" as {c.name}' for c in table.columns)
-    con.execute(f"drop table if exists raw.{table.name}")
-    con.execute(f"create or replace view raw.{table.name} as select {select_list} from {reader_sql(path)}")
+    select_list = ", ".join(column_sql(c, by_trimmed) for c in table.columns)
+    drop_existing(con, table.name)
+    con.execute(f"create view raw.{table.name} as select {select_list} from {reader_sql(path)}")
     try:
         rows = con.execute(f"select count(*) from raw.{table.name}").fetchall()[0][0]
     except duckdb.Error as error:
@@ -103,8 +123,8 @@ def create_view(con: duckdb.DuckDBPyConnection, table: Table, path: Path, presen
 
 def create_empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     columns = ", ".join(f"{c.name} {SQL_TYPES[c.type]}" for c in table.columns)
-    con.execute(f"drop view if exists raw.{table.name}")
-    con.execute(f"create or replace table raw.{table.name} ({columns})")
+    drop_existing(con, table.name)
+    con.execute(f"create table raw.{table.name} ({columns})")
 
 
 def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
@@ -153,9 +173,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_as_of_date() -> None:
+    """Fail before any work when ORCHARD_AS_OF_DATE is set but is no calendar date."""
+    value = os.environ.get("ORCHARD_AS_OF_DATE", "").strip()
+    if not value:
+        return
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise RawContractError(f"ORCHARD_AS_OF_DATE must be a calendar date YYYY-MM-DD, got '{value}'") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        check_as_of_date()
         loaded = load_raw(args.raw_dir, args.duckdb_path)
     except RawContractError as error:
         print(f"orchard: {error}", file=sys.stderr)

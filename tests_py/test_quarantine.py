@@ -12,11 +12,14 @@ the generated dirty shop, and the as-of date on the tiny shop.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
+import duckdb
 import pytest
 
 from rawshop import RawShop, build, money
@@ -252,26 +255,48 @@ def tiny_warehouse(tiny_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory)
                  ["run", "--select", "staging", "int_as_of_date"])
 
 
-def counts_per_table(warehouse: Warehouse) -> dict[str, tuple[int, int, int]]:
+RELATIONS: list[str] = [
+    f"{schema}.{prefix}{table}" for table in TABLES
+    for schema, prefix in (("raw", ""), ("staging", "stg_shop__"), ("quarantine", "quarantine_shop__"))
+]
+
+
+def counts_per_table(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
     """(raw, clean, quarantined) rows per contract table, in one query."""
     selects = [
-        f"select '{t}' as t, (select count(*) from raw.{t}), (select count(*) from staging.stg_shop__{t}),"
+        f"select '{t}', (select count(*) from raw.{t}), (select count(*) from staging.stg_shop__{t}),"
         f" (select count(*) from quarantine.quarantine_shop__{t})"
         for t in TABLES
     ]
-    rows = warehouse.query(" union all ".join(selects)).itertuples(index=False)
-    return {t: (raw, clean, quarantined) for t, raw, clean, quarantined in rows}
+    return {t: (raw, clean, quarantined) for t, raw, clean, quarantined in con.sql(" union all ".join(selects)).fetchall()}
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory copy of the tiny shop's raw, staging and quarantine relations.
+
+    The staging views re-run every window and foreign-key lookup on each query
+    (~0.5 s); copying each relation once makes the ~60 case queries instant."""
+    con = duckdb.connect()
+    # Attached under its file stem: dbt's views name their inputs "orchard".<schema>.<relation>.
+    con.execute(f"attach '{tiny_warehouse.duckdb_path}' as orchard (read_only)")
+    for schema in ("raw", "staging", "quarantine"):
+        con.execute(f"create schema memory.{schema}")
+    for relation in RELATIONS:
+        con.execute(f"create table memory.{relation} as select * from orchard.{relation}")
+    con.execute("detach orchard")
+    yield con
+    con.close()
 
 
 # ------------------------------------------------------------------ the tiny shop
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_case(tiny_warehouse: Warehouse, case: Case) -> None:
-    quarantined = tiny_warehouse.query(
-        f"select rejection_reason from quarantine.quarantine_shop__{case.table} where {case.where}"
-    )["rejection_reason"].tolist()
-    clean = tiny_warehouse.query(f"select count(*) as n from staging.stg_shop__{case.table} where {case.where}")["n"][0]
+def test_bad_input_case(tiny: duckdb.DuckDBPyConnection, case: Case) -> None:
+    quarantined = [reason for (reason,) in tiny.sql(
+        f"select rejection_reason from quarantine.quarantine_shop__{case.table} where {case.where}").fetchall()]
+    [(clean,)] = tiny.sql(f"select count(*) from staging.stg_shop__{case.table} where {case.where}").fetchall()
     assert Counter(quarantined) == Counter(case.reasons), f"{case.id}: quarantine reasons"
     assert clean == case.clean, f"{case.id}: clean rows"
 
@@ -281,20 +306,18 @@ def test_case_ids_are_unique() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
-def test_tiny_shop_every_quarantined_row_is_covered_by_a_case(tiny_warehouse: Warehouse) -> None:
+def test_tiny_shop_every_quarantined_row_is_covered_by_a_case(tiny: duckdb.DuckDBPyConnection) -> None:
     """Catches a planted row rejected for a reason no case expects (e.g. a default row
     that is not actually clean), which the per-case tests would not notice."""
     expected = Counter(reason for case in CASES for reason in case.reasons)
-    actual = Counter()
-    for table in TABLES:
-        actual.update(tiny_warehouse.query(
-            f"select rejection_reason from quarantine.quarantine_shop__{table}")["rejection_reason"])
+    actual = Counter(reason for table in TABLES for (reason,) in tiny.sql(
+        f"select rejection_reason from quarantine.quarantine_shop__{table}").fetchall())
     assert actual == expected
 
 
 @pytest.mark.parametrize("table", list(TABLES))
-def test_tiny_shop_reconciles(tiny_warehouse: Warehouse, table: str) -> None:
-    raw, clean, quarantined = counts_per_table(tiny_warehouse)[table]
+def test_tiny_shop_reconciles(tiny: duckdb.DuckDBPyConnection, table: str) -> None:
+    raw, clean, quarantined = counts_per_table(tiny)[table]
     assert raw > 0, "every table of the tiny shop has rows"
     assert raw == clean + quarantined
 
@@ -302,59 +325,74 @@ def test_tiny_shop_reconciles(tiny_warehouse: Warehouse, table: str) -> None:
 # ------------------------------------------------------------------ as-of date
 
 
-def test_as_of_default_ignores_quarantined_rows(tiny_warehouse: Warehouse) -> None:
+def as_of_dates(duckdb_path: Path) -> list[date]:
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        return [row[0] for row in con.sql("select as_of_date from intermediate.int_as_of_date").fetchall()]
+
+
+def test_as_of_default_ignores_quarantined_rows(tiny_warehouse: Warehouse, tiny: duckdb.DuckDBPyConnection) -> None:
     # Guard: the shop really has quarantined orders and sessions later than every clean one.
-    later = tiny_warehouse.query(f"""
+    [(later,)] = tiny.sql(f"""
         select (select count(*) from quarantine.quarantine_shop__orders where ordered_at > '{LATEST_CLEAN_AT}')
-             + (select count(*) from quarantine.quarantine_shop__sessions where started_at > '{LATEST_CLEAN_AT}') as n
-    """)["n"][0]
+             + (select count(*) from quarantine.quarantine_shop__sessions where started_at > '{LATEST_CLEAN_AT}')
+    """).fetchall()
     assert later == 5  # O_ORPH, O_OF_BADMAIL, O_FUTURE; S_BACKWARDS, S_FUTURE
-    as_of = tiny_warehouse.query("select as_of_date from intermediate.int_as_of_date")["as_of_date"].tolist()
-    assert [d.date() if isinstance(d, datetime) else d for d in as_of] == [LATEST_CLEAN_AT.date()]
+    assert as_of_dates(tiny_warehouse.duckdb_path) == [LATEST_CLEAN_AT.date()]
 
 
-def _rerun_as_of(tiny_warehouse: Warehouse, work_dir: Path, as_of: str):
-    """Re-run int_as_of_date with ORCHARD_AS_OF_DATE on a copy of the tiny warehouse,
-    so the module's warehouse keeps its default as-of date for the other tests."""
+def rerun_as_of(tiny_warehouse: Warehouse, work_dir: Path, as_of: str) -> subprocess.CompletedProcess[str]:
+    """Re-run int_as_of_date with ORCHARD_AS_OF_DATE on a copy of the tiny warehouse
+    (work_dir/orchard.duckdb), so the module's warehouse keeps its default as-of date."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    duckdb_path = work_dir / "orchard.duckdb"
-    shutil.copy(tiny_warehouse.duckdb_path, duckdb_path)
-    result = dbt(["run", "--select", "int_as_of_date"], work_dir, duckdb_path, {"ORCHARD_AS_OF_DATE": as_of})
-    return result, Warehouse(tiny_warehouse.raw_dir, duckdb_path, work_dir)
+    shutil.copy(tiny_warehouse.duckdb_path, work_dir / "orchard.duckdb")
+    return dbt(["run", "--select", "int_as_of_date"], work_dir, work_dir / "orchard.duckdb",
+               {"ORCHARD_AS_OF_DATE": as_of})
 
 
 def test_as_of_env_var_overrides_default(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
-    result, warehouse = _rerun_as_of(tiny_warehouse, tmp_path, "2024-12-31")
+    result = rerun_as_of(tiny_warehouse, tmp_path, "2024-12-31")
     assert result.returncode == 0, result.stdout[-3000:]
-    as_of = warehouse.query("select as_of_date from intermediate.int_as_of_date")["as_of_date"].tolist()
-    assert [d.date() if isinstance(d, datetime) else d for d in as_of] == [date(2024, 12, 31)]
+    assert as_of_dates(tmp_path / "orchard.duckdb") == [date(2024, 12, 31)]
 
 
-def test_as_of_env_var_malformed_fails_clearly(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
-    result, _ = _rerun_as_of(tiny_warehouse, tmp_path, "31/12/2024")
-    assert result.returncode != 0
+@pytest.mark.parametrize("value", [
+    "31/12/2024",
+    "2024-02-30",
+])
+def test_as_of_env_var_malformed_fails_clearly(tiny_warehouse: Warehouse, tmp_path: Path, value: str) -> None:
+    result = rerun_as_of(tiny_warehouse, tmp_path, value)
     output = result.stdout + result.stderr
-    assert "ORCHARD_AS_OF_DATE must be a date YYYY-MM-DD, got '31/12/2024'" in output
+    assert result.returncode != 0, "the run must stop, not build a view that fails when read"
+    assert "ORCHARD_AS_OF_DATE" in output and f"'{value}'" in output
     assert "Traceback" not in output
 
 
 # ------------------------------------------------------------------ the generated dirty shop
 
 
-def test_dirty_shop_reconciles_per_table(dirty_warehouse: Warehouse) -> None:
-    counts = counts_per_table(dirty_warehouse)
-    broken = {t: c for t, c in counts.items() if c[0] != c[1] + c[2]}
-    assert not broken, f"raw != clean + quarantined as (raw, clean, quarantined): {broken}"
-    # Not vacuous: the generated shop has dirt, and rows in the required tables.
-    assert sum(c[2] for c in counts.values()) > 0
-    assert all(counts[t][1] > 0 for t in ("customers", "products", "orders", "order_items"))
-
-
-def test_dirty_shop_every_quarantine_row_has_a_reason(dirty_warehouse: Warehouse) -> None:
+@pytest.fixture(scope="module")
+def dirty_counts(dirty_warehouse: Warehouse) -> dict[str, tuple[int, int, int, int]]:
+    """(raw, clean, quarantined, quarantined without a reason) per table, in one pass:
+    the staging views of the generated shop take seconds to evaluate."""
     selects = [
-        f"select '{t}' as t, count(*) as n from quarantine.quarantine_shop__{t}"
-        f" where rejection_reason is null or trim(rejection_reason) = ''"
+        f"select '{t}', (select count(*) from raw.{t}), (select count(*) from staging.stg_shop__{t}),"
+        f" count(*), count(*) filter (where rejection_reason is null or trim(rejection_reason) = '')"
+        f" from quarantine.quarantine_shop__{t}"
         for t in TABLES
     ]
-    missing = dirty_warehouse.query(" union all ".join(selects))
-    assert missing["n"].sum() == 0, missing[missing["n"] > 0].to_string()
+    with duckdb.connect(str(dirty_warehouse.duckdb_path), read_only=True) as con:
+        return {t: tuple(counts) for t, *counts in con.sql(" union all ".join(selects)).fetchall()}
+
+
+def test_dirty_shop_reconciles_per_table(dirty_counts: dict[str, tuple[int, int, int, int]]) -> None:
+    broken = {t: c[:3] for t, c in dirty_counts.items() if c[0] != c[1] + c[2]}
+    assert not broken, f"raw != clean + quarantined as (raw, clean, quarantined): {broken}"
+    assert dirty_counts.keys() == TABLES.keys()
+    # Not vacuous: the generated shop has dirt, and clean rows in the required tables.
+    assert sum(c[2] for c in dirty_counts.values()) > 0
+    assert all(dirty_counts[t][1] > 0 for t in ("customers", "products", "orders", "order_items"))
+
+
+def test_dirty_shop_every_quarantine_row_has_a_reason(dirty_counts: dict[str, tuple[int, int, int, int]]) -> None:
+    without_reason = {t: c[3] for t, c in dirty_counts.items() if c[3]}
+    assert not without_reason

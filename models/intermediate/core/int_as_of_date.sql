@@ -7,11 +7,20 @@
 -#}
 {%- set as_of_var = var('as_of_date') | string | trim -%}
 {%- if as_of_var -%}
-    {%- set parsed = modules.re.match('^\d{4}-\d{2}-\d{2}$', as_of_var) -%}
-    {%- if not parsed -%}
-        {{ exceptions.raise_compiler_error("as_of_date / ORCHARD_AS_OF_DATE must be a date YYYY-MM-DD, got '" ~ as_of_var ~ "'") }}
+    {#- The shape, then the calendar: 2024-02-30 must fail here, naming the variable. -#}
+    {%- set is_valid = modules.re.match('^\d{4}-\d{2}-\d{2}$', as_of_var) is not none -%}
+    {%- if is_valid -%}
+        {%- set parts = as_of_var.split('-') | map('int') | list -%}
+        {%- set is_leap = parts[0] % 4 == 0 and (parts[0] % 100 != 0 or parts[0] % 400 == 0) -%}
+        {%- set month_days = [31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+        {%- set is_valid = 1 <= parts[1] <= 12 and 1 <= parts[2] <= month_days[parts[1] - 1] -%}
     {%- endif -%}
-{%- endif -%}
+    {%- if not is_valid -%}
+        {{ exceptions.raise_compiler_error(
+            "as_of_date / ORCHARD_AS_OF_DATE must be a calendar date YYYY-MM-DD, got '" ~ as_of_var ~ "'"
+        ) }}
+    {%- endif -%}
+{%- endif %}
 
 with orders as (
     select * from {{ ref('stg_shop__orders') }}

@@ -34,7 +34,7 @@ checked as (
             {{ null_key_reason(['issuance_id']) }},
             {{ duplicate_reason() }},
             invalid_value_reason,
-            {{ missing_value_reason(['coupon_id', 'customer_id', 'issued_at', 'expires_at']) }},
+            {{ missing_value_reason(['coupon_id', 'customer_id', 'issued_at', 'expires_at', 'issue_channel']) }},
             {{ timestamp_out_of_bounds('issued_at') }},
             {{ timestamp_out_of_bounds('expires_at', allow_future=true) }},
             case when expires_at < issued_at then 'expires_before_issued' end,

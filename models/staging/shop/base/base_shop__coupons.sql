@@ -46,7 +46,7 @@ checked as (
             {{ duplicate_reason() }},
             invalid_value_reason,
             {{ missing_value_reason([
-                'coupon_code', 'campaign', 'discount_value', 'valid_from', 'valid_to', 'is_public',
+                'coupon_code', 'campaign', 'coupon_type', 'discount_value', 'valid_from', 'valid_to', 'is_public',
             ]) }},
             {{ negative_money_reason(['discount_value', 'min_order_amount']) }},
             {{ timestamp_out_of_bounds('valid_from', allow_future=true) }},

@@ -37,7 +37,7 @@ checked as (
             {{ null_key_reason(['event_id']) }},
             {{ duplicate_reason() }},
             invalid_value_reason,
-            {{ missing_value_reason(['session_id', 'anonymous_id', 'event_at']) }},
+            {{ missing_value_reason(['session_id', 'anonymous_id', 'event_at', 'event_type']) }},
             {{ timestamp_out_of_bounds('event_at') }},
             {{ foreign_key_reason('session_id', ref('stg_shop__sessions'), source('shop', 'sessions'), 'session_id', 'sessions') }},
             {{ foreign_key_reason('product_id', ref('stg_shop__products'), source('shop', 'products'), 'product_id', 'products') }}

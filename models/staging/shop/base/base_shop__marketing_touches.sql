@@ -36,7 +36,7 @@ checked as (
             {{ null_key_reason(['touch_id']) }},
             {{ duplicate_reason() }},
             invalid_value_reason,
-            {{ missing_value_reason(['customer_id', 'campaign', 'sent_at']) }},
+            {{ missing_value_reason(['customer_id', 'campaign', 'touch_channel', 'sent_at']) }},
             {{ timestamp_out_of_bounds('sent_at') }},
             {{ timestamp_out_of_bounds('opened_at') }},
             {{ timestamp_out_of_bounds('clicked_at') }},

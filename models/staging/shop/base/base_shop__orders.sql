@@ -45,7 +45,7 @@ checked as (
             {{ duplicate_reason('updated_at') }},
             invalid_value_reason,
             {{ missing_value_reason([
-                'customer_id', 'ordered_at', 'order_discount_amount',
+                'customer_id', 'ordered_at', 'status', 'order_discount_amount',
                 'shipping_amount', 'tax_amount', 'updated_at',
             ]) }},
             {{ negative_money_reason(['order_discount_amount', 'shipping_amount', 'tax_amount']) }},

@@ -39,7 +39,7 @@ row_checked as (
             {{ null_key_reason(['return_id']) }},
             {{ duplicate_reason() }},
             invalid_value_reason,
-            {{ missing_value_reason(['order_item_id', 'returned_at', 'quantity', 'refund_amount']) }},
+            {{ missing_value_reason(['order_item_id', 'returned_at', 'quantity', 'refund_amount', 'reason']) }},
             case when quantity <= 0 then 'non_positive_quantity' end,
             {{ negative_money_reason(['refund_amount']) }},
             {{ timestamp_out_of_bounds('returned_at') }},

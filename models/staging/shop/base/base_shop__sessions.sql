@@ -42,7 +42,7 @@ checked as (
             {{ null_key_reason(['session_id']) }},
             {{ duplicate_reason() }},
             invalid_value_reason,
-            {{ missing_value_reason(['anonymous_id', 'started_at', 'ended_at']) }},
+            {{ missing_value_reason(['anonymous_id', 'started_at', 'ended_at', 'channel', 'device_type']) }},
             {{ timestamp_out_of_bounds('started_at') }},
             {{ timestamp_out_of_bounds('ended_at') }},
             case when ended_at < started_at then 'ended_before_started' end,
