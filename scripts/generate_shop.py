@@ -1,10 +1,12 @@
 """Generate Orchard's demo shop: the 13 raw tables of the contract, as Parquet.
 
-The shop has planted truths (retention curve, funnel step rates, first-order
-conversion per acquisition channel, an A/B test with a real lift and an A/A
-test, product archetypes) listed in PLANTED, so the warehouse's marts can be
-checked against what was put in. Bad rows of every case the contract's "Bad
-input" section names are injected at --dirty-rate and counted.
+The shop has planted truths, listed in PLANTED (shop_generator/planted.py), so
+the warehouse's marts can be checked against what was put in: the D1..D30
+retention curve, the session funnel's step rates, first-order conversion per
+acquisition channel, an A/B test (checkout_button_2025) with a real lift and an
+A/A test (aa_test), and each product's archetype (traffic, profit, image, long
+tail). Bad rows of every case in the contract's "Bad input" section are
+injected at --dirty-rate, one defect per row, and counted per table and case.
 
     python scripts/generate_shop.py --customers 5000 --out data/raw
 """
@@ -50,24 +52,28 @@ def generate_shop(
     return generate(Path(out_dir), customers, days, end, seed, dirty_rate, progress)
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Show defaults, keep the description's paragraphs as written."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="generate_shop.py",
-        description=__doc__.split("\n\n")[0] + " Deterministic: the same arguments give the same data.",
+        description=__doc__.rsplit("\n\n", 1)[0] + "\n\nDeterministic: the same arguments give the same data.",
         epilog=(
             "Memory stays bounded: customers are generated in chunks of "
             f"{CHUNK_CUSTOMERS:,} and appended to the files. Dirty rows are about "
             "dirty-rate x the clean rows of each table, spread over the table's cases, "
             "with at least one of each case whenever dirty-rate > 0."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--customers", type=int, default=5000,
                         help="registered customers; visitors who never sign up are "
                              f"{PLANTED.visitor_ratio:g}x this, products grow with it (~300 at 5,000)")
     parser.add_argument("--days", type=int, default=730, help="length of the data period in days")
     parser.add_argument("--end-date", type=date.fromisoformat, default=DEFAULT_END_DATE,
-                        help="last day of data (YYYY-MM-DD); no clean timestamp is later")
+                        help="last day of data (YYYY-MM-DD); no event time is later (coupon validity may be)")
     parser.add_argument("--seed", type=int, default=42, help="random seed")
     parser.add_argument("--out", type=Path, default=Path("data/raw"),
                         help="directory for <table>.parquet (created if missing)")
@@ -83,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.manifest is not None and args.manifest.resolve().parent == args.out.resolve():
+    if args.manifest is not None and args.manifest.resolve().is_relative_to(args.out.resolve()):
         parser.error("--manifest must not be inside --out: the raw directory holds only the tables")
     try:
         manifest = generate_shop(args.out, args.customers, args.days, args.end_date, args.seed,

@@ -7,7 +7,8 @@ against a known truth instead of against itself. Modules, in data-flow order:
 - planted: the truths (retention, funnel, conversion, experiments, product archetypes).
 - calendar: days, seasonality, growth, the retention curve, time helpers.
 - arrow_io: contract schemas, numpy -> Arrow column builders, the Parquet sink.
-- catalogue: the global tables (products, coupons, marketing_spend) and the customer population.
+- population: every customer's signup and traits, drawn once (customers table per chunk).
+- catalogue: the shop-wide tables (products, coupons, marketing_spend).
 - activity: sessions of one chunk of customers and their visitors.
 - planning: which sessions purchase, and how deep every other one goes in the funnel.
 - commerce: orders, items, coupons, returns, reviews of one chunk.

@@ -8,7 +8,8 @@ share active on that day is p(n) exactly. Every active day has one logged-in
 session or more; only those sessions (and the orders placed in them) make a
 customer active, and no session crosses midnight, so "active on a day" is
 never ambiguous. Seasonality adds sessions on active days, visitors and
-signups, never activity days, which would bend the retention curve.
+signups (and, squared, the number of sessions on an active day), never which
+days are active, which would bend the retention curve.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .population import DEVICE_MIX, Population
 # Channel mixes (CHANNELS order) of a returning customer's sessions and of visitors' sessions.
 RETURNING_MIX = np.array([0.18, 0.10, 0.07, 0.04, 0.03, 0.02, 0.02, 0.08, 0.15, 0.03, 0.03, 0.25])
 VISITOR_MIX = np.array([0.22, 0.18, 0.15, 0.13, 0.05, 0.05, 0.03, 0.01, 0.0, 0.01, 0.05, 0.12])
-EXTRA_SESSIONS_PER_ACTIVE_DAY = 0.15  # Poisson mean, times the day's seasonal factor
+EXTRA_SESSIONS_PER_ACTIVE_DAY = 0.15  # Poisson mean, times the day's seasonal factor squared
 PRE_SIGNUP_VISITS_P = np.array([0.45, 0.30, 0.15, 0.10])  # P(0, 1, 2, 3 visits before signup)
 PRE_SIGNUP_MAX_DAYS = 21
 VISITOR_SESSIONS_GEOMETRIC_P = 0.6   # sessions per visitor ~ Geometric(0.6): mean 1.67
@@ -141,8 +142,9 @@ def _active_days(population: Population, people: ChunkPeople, cal: Calendar,
     remaining = cal.days - 1 - signup_day
     curve = retention_curve(int(remaining.max(initial=0)))
     locals_, offsets = [np.arange(people.size)], [np.zeros(people.size, dtype=np.int64)]
+    sorted_remaining = -remaining
     for n in range(1, len(curve)):
-        still_in = int(np.searchsorted(-remaining, -n, side="right"))
+        still_in = int(np.searchsorted(sorted_remaining, -n, side="right"))
         hit = np.flatnonzero(rng.random(still_in) < engagement[:still_in] * curve[n])
         locals_.append(hit)
         offsets.append(np.full(len(hit), n, dtype=np.int64))
@@ -154,7 +156,7 @@ def _logged_in_sessions(people: ChunkPeople, population: Population, cal: Calend
     local, offset = _active_days(population, people, cal, rng)
     glob = people.lo + local
     day = population.signup_day[glob] + offset
-    per_day = 1 + rng.poisson(EXTRA_SESSIONS_PER_ACTIVE_DAY * cal.season[day])
+    per_day = 1 + rng.poisson(EXTRA_SESSIONS_PER_ACTIVE_DAY * cal.season[day] ** 2)
     local, offset, day, glob = (np.repeat(a, per_day) for a in (local, offset, day, glob))
     first_of_day = np.ones(len(local), dtype=bool)
     first_of_day[1:] = (local[1:] != local[:-1]) | (offset[1:] != offset[:-1])

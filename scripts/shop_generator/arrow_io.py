@@ -58,6 +58,13 @@ def _mask(valid: np.ndarray | None) -> np.ndarray | None:
     return None if valid is None else ~np.asarray(valid, dtype=bool)
 
 
+def _validity(valid: np.ndarray | None, n: int) -> tuple[pa.Buffer | None, int]:
+    if valid is None:
+        return None, 0
+    valid = np.asarray(valid, dtype=bool)
+    return pa.py_buffer(np.packbits(valid, bitorder="little")), int(n - np.count_nonzero(valid))
+
+
 def ids(kind: str, numbers: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """Id strings like C00000042 from integers; null where `valid` is False."""
     prefix, width = ID_FORMATS[kind]
@@ -71,10 +78,7 @@ def money(cents: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     words = np.empty((len(cents), 2), dtype=np.int64)
     words[:, 0] = cents
     words[:, 1] = cents >> 63
-    validity, null_count = None, 0
-    if valid is not None:
-        validity = pa.py_buffer(np.packbits(np.asarray(valid, dtype=bool), bitorder="little"))
-        null_count = int(len(cents) - np.count_nonzero(valid))
+    validity, null_count = _validity(valid, len(cents))
     return pa.Array.from_buffers(MONEY_TYPE, len(cents), [validity, pa.py_buffer(words)], null_count)
 
 
@@ -107,18 +111,31 @@ def table(name: str, columns: dict[str, pa.Array]) -> pa.Table:
     return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
 
 
+# Columns with (nearly) one value per row: dictionary-encoding them is wasted work.
+_UNIQUE_ISH = {
+    "customer_id", "anonymous_id", "session_id", "event_id", "order_id", "order_item_id", "return_id",
+    "review_id", "issuance_id", "touch_id", "referrer_customer_id", "email", "phone",
+}
+
+
+def _dictionary_columns(table: str) -> list[str]:
+    return [c.name for c in TABLES[table].columns if c.name not in _UNIQUE_ISH and c.type != "timestamp"]
+
+
 class ParquetSink:
     """One Parquet file per contract table, appended chunk by chunk as row groups.
 
     Writing happens on a background thread (Parquet encoding releases the GIL), so
-    generating chunk k+1 overlaps writing chunk k; the queue holds at most one
-    pending chunk, which bounds memory.
+    generating chunk k+1 overlaps writing chunk k. A chunk is handed over only once
+    the previous one is written, so at most two chunks are in memory.
     """
 
     def __init__(self, out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         self._writers = {
-            name: pq.ParquetWriter(out_dir / f"{name}.parquet", contract_schema(name)) for name in TABLES
+            name: pq.ParquetWriter(out_dir / f"{name}.parquet", contract_schema(name),
+                                   use_dictionary=_dictionary_columns(name))
+            for name in TABLES
         }
         self._queue: queue.Queue[dict[str, pa.Table] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
@@ -127,20 +144,24 @@ class ParquetSink:
 
     def _drain(self) -> None:
         while (tables := self._queue.get()) is not None:
-            if self._error is not None:
-                continue
             try:
-                for name, t in tables.items():
-                    if t.num_rows:
-                        self._writers[name].write_table(t)
+                if self._error is None:
+                    for name, t in tables.items():
+                        if t.num_rows:
+                            self._writers[name].write_table(t)
             except BaseException as exc:  # re-raised in the generating thread
                 self._error = exc
+            finally:
+                del tables
+                self._queue.task_done()
 
     def write(self, tables: dict[str, pa.Table]) -> None:
+        self._queue.join()
         self._raise_pending()
         self._queue.put(tables)
 
     def close(self) -> None:
+        self._queue.join()
         self._queue.put(None)
         self._thread.join()
         for writer in self._writers.values():

@@ -34,7 +34,7 @@ GROWTH_OVER_PERIOD = 3.0
 CAMPAIGNS: tuple[str, ...] = ("618", "double11")
 _CAMPAIGN_WINDOWS = {"618": ((6, 1), (6, 20)), "double11": ((10, 24), (11, 12))}
 _PEAKS = {  # name -> (peak (month, day), amplitude, sigma in days, preheat level)
-    "618": ((6, 18), 1.5, 2.0, 0.30),
+    "618": ((6, 18), 2.0, 2.0, 0.30),
     "double11": ((11, 11), 3.0, 1.2, 0.45),
 }
 

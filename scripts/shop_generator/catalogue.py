@@ -22,7 +22,7 @@ from .calendar import CAMPAIGNS, US_PER_SECOND, Calendar, campaign_window
 from .planted import ARCHETYPE_CYCLE, ARCHETYPES, CATEGORIES, MAX_PRODUCTS
 from .population import Population, PAID_CHANNELS
 
-_TRAFFIC, _PROFIT, _IMAGE, _LONG_TAIL = (ARCHETYPES.index(a) for a in ("traffic", "profit", "image", "long_tail"))
+_IMAGE, _LONG_TAIL = ARCHETYPES.index("image"), ARCHETYPES.index("long_tail")
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,15 @@ class ArchetypeProfile:
 
 PROFILES: dict[str, ArchetypeProfile] = {
     "traffic": ArchetypeProfile((0.25, 0.5), (0.82, 0.92), 12.0, 6.0, (0.5, 0.3, 0.2)),
-    "profit": ArchetypeProfile((1.1, 1.9), (0.30, 0.42), 3.0, 5.0, (0.75, 0.18, 0.07)),
+    "profit": ArchetypeProfile((1.1, 1.9), (0.30, 0.42), 3.0, 3.5, (0.75, 0.18, 0.07)),
     "image": ArchetypeProfile((4.0, 8.0), (0.35, 0.50), 0.6, 0.08, (0.95, 0.05, 0.0)),
     "long_tail": ArchetypeProfile((0.4, 1.4), (0.50, 0.65), 1.0, 0.6, (0.8, 0.15, 0.05)),
 }
 CATEGORY_BASE_PRICE = {"apparel": 40.0, "beauty": 30.0, "home": 50.0, "electronics": 120.0, "food": 12.0, "toys": 25.0}
+# Cheaper categories sell more units: sales weight x (REFERENCE_PRICE / base price)^0.9,
+# which keeps a product's margin about the same whatever its category's price level,
+# so the shop-wide Pareto of gross margin picks the profit archetype in every category.
+REFERENCE_PRICE, PRICE_ELASTICITY = 50.0, 0.9
 CATEGORY_RETURN_RATE = {"apparel": 0.12, "beauty": 0.03, "home": 0.05, "electronics": 0.06, "food": 0.01, "toys": 0.04}
 SUBCATEGORIES = {
     "apparel": ("tops", "dresses", "outerwear", "shoes"),
@@ -96,15 +100,17 @@ def build_products(n: int, cal: Calendar, rng: np.random.Generator) -> Products:
     cycle = np.array([ARCHETYPES.index(a) for a in ARCHETYPE_CYCLE])
     archetype = cycle[((number - 1) // len(CATEGORIES)) % len(cycle)]
 
-    profile = [PROFILES[a] for a in ARCHETYPES]
-    lo_hi = lambda field: np.array([getattr(p, field) for p in profile])[archetype]  # noqa: E731
+    def per_product(field: str) -> np.ndarray:
+        return np.array([getattr(PROFILES[a], field) for a in ARCHETYPES])[archetype]
+
     base = np.array([CATEGORY_BASE_PRICE[c] for c in CATEGORIES])[category]
-    price_range, cost_range = lo_hi("price_factor"), lo_hi("cost_ratio")
+    price_range, cost_range = per_product("price_factor"), per_product("cost_ratio")
     list_price = base * rng.uniform(price_range[:, 0], price_range[:, 1])
     list_cents = (np.round(list_price) * 100 - 1).astype(np.int64)  # charm prices: 39.99
     cost_cents = np.round(list_cents * rng.uniform(cost_range[:, 0], cost_range[:, 1])).astype(np.int64)
-    view_weight = lo_hi("view_weight") * rng.lognormal(0.0, 0.25, n)
-    buy_weight = lo_hi("buy_weight") * rng.lognormal(0.0, 0.25, n)
+    view_weight = per_product("view_weight") * rng.lognormal(0.0, 0.25, n)
+    buy_weight = (per_product("buy_weight") * rng.lognormal(0.0, 0.25, n)
+                  * (REFERENCE_PRICE / base) ** PRICE_ELASTICITY)
 
     launch_day, last_day = _launch_and_discontinuation(archetype, cal.days, rng)
     subcategory = rng.integers(0, 4, n)
@@ -155,7 +161,6 @@ def _launch_and_discontinuation(
 
 # ---------------------------------------------------------------- coupons
 
-COUPON_TYPES_USED = ("amount_off", "percent_off", "threshold", "free_shipping", "first_order")
 STANDARD_SHIPPING_CENTS = 1000
 FREE_SHIPPING_FROM_CENTS = 9900
 
@@ -174,7 +179,6 @@ class Coupons:
     min_cents: np.ndarray        # 0 when there is no threshold
     valid_from_us: np.ndarray
     valid_to_us: np.ndarray
-    is_public: np.ndarray
     codes: pa.Array
     table: pa.Table
 
@@ -215,7 +219,6 @@ def build_coupons(cal: Calendar) -> Coupons:
     min_cents = np.array(minimum, dtype=np.int64)
     valid_from = np.array([_instant_us(d) for d in first], dtype=np.int64)
     valid_to = np.array([_instant_us(d, end_of_day=True) for d in last], dtype=np.int64)
-    is_public = np.array(public)
     codes = pa.array(code)
     t = aio.table("coupons", {
         "coupon_id": aio.ids("coupon", np.arange(1, len(rows) + 1)),
@@ -226,9 +229,9 @@ def build_coupons(cal: Calendar) -> Coupons:
         "min_order_amount": aio.money(min_cents, min_cents > 0),
         "valid_from": aio.timestamps(valid_from),
         "valid_to": aio.timestamps(valid_to),
-        "is_public": pa.array(is_public),
+        "is_public": pa.array(public, pa.bool_()),
     })
-    return Coupons(campaign, ctype, value_cents, min_cents, valid_from, valid_to, is_public, codes, t)
+    return Coupons(campaign, ctype, value_cents, min_cents, valid_from, valid_to, codes, t)
 
 
 # ---------------------------------------------------------------- marketing spend
@@ -247,7 +250,7 @@ _CAMPAIGN_SPEND_SHARE = 0.6  # share of a campaign day's spend booked on the cam
 
 def build_marketing_spend(population: Population, cal: Calendar, rng: np.random.Generator) -> pa.Table:
     """Daily spend per paid channel: an always_on line proportional to the customers
-    the channel acquired that day (so CAC per channel is stable and known), split
+    the channel acquired that day (so each channel's CAC hovers around its own level), split
     with a campaign line on 618 / Double 11 days. Impressions and clicks follow CPM
     and CTR per channel."""
     day_idx, channel_idx, campaign_idx, cents = [], [], [], []

@@ -151,11 +151,11 @@ def send_touches(people: ChunkPeople, population: Population, issuances: Issuanc
                  cal: Calendar, rng: np.random.Generator) -> Touches:
     signup_day = population.signup_day[people.lo:people.hi]
     messaged = issuances.channel != _ISSUE["customer_service"]
-    issue_channel = np.array(ISSUE_CHANNELS)[issuances.channel[messaged]]
+    touch_channel_of = np.array([TOUCH_CHANNELS.index(c) if c in TOUCH_CHANNELS else -1 for c in ISSUE_CHANNELS])
     campaign_of_coupon = np.array([TOUCH_CAMPAIGNS.index(c) if c in TOUCH_CAMPAIGNS else -1 for c in coupons.campaign])
     customer = [issuances.customer[messaged]]
     campaign = [campaign_of_coupon[issuances.coupon[messaged]]]
-    channel = [np.array([TOUCH_CHANNELS.index(c) for c in issue_channel], dtype=np.int64)]
+    channel = [touch_channel_of[issuances.channel[messaged]]]
     sent = [issuances.issued_us[messaged]]
 
     subscribed = np.flatnonzero(rng.random(people.size) < NEWSLETTER_OPT_IN_P)

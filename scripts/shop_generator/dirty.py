@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from raw_contract import TABLES
 
 from . import arrow_io as aio
-from .calendar import EPOCH, US_PER_DAY
+from .calendar import EPOCH, US_PER_DAY, US_PER_SECOND
 
 FUTURE_BASE_US = (date(2099, 1, 1) - EPOCH).days * US_PER_DAY
 PAST_BASE_US = (date(1990, 1, 1) - EPOCH).days * US_PER_DAY
@@ -42,6 +42,7 @@ UNKNOWN_VALUES = {
     "event_type": "app_heartbeat", "status": "on_hold", "reason": "too_expensive",
     "issue_channel": "wechat", "touch_channel": "whatsapp",
 }
+_DIRTY_STREAM = 1_000  # keeps dirty draws apart from the generator's streams (shop.STREAMS)
 ORPHAN_KINDS = {"customer_id": "customer", "order_id": "order", "product_id": "product",
                 "session_id": "session", "order_item_id": "order_item", "coupon_id": "coupon"}
 
@@ -113,7 +114,7 @@ def _moved_to(base_us: int, primary: str, others: tuple[str, ...]) -> Rows:
 
 def _ended_before_started(t: pa.Table, d: Donors) -> pa.Table:
     started = pc.cast(t["started_at"], pa.int64()).to_numpy()
-    return _with(_fresh(t, d), ended_at=aio.timestamps(started - d.rng.integers(1, 600, t.num_rows) * 1_000_000))
+    return _with(_fresh(t, d), ended_at=aio.timestamps(started - d.rng.integers(1, 600, t.num_rows) * US_PER_SECOND))
 
 
 def _older_customer(t: pa.Table, d: Donors) -> pa.Table:
@@ -126,7 +127,8 @@ def _older_order(t: pa.Table, d: Donors) -> pa.Table:
 
 
 def _malformed_email(t: pa.Table, d: Donors) -> pa.Table:
-    return _with(_fresh(t, d), email=pa.array(["not-an-email", ""] * (t.num_rows // 2) + ["not-an-email"] * (t.num_rows % 2)))
+    emails = np.where(np.arange(t.num_rows) % 2 == 0, "not-an-email", "")
+    return _with(_fresh(t, d), email=pa.array(emails.tolist(), pa.string()))
 
 
 def _over_returned(t: pa.Table, d: Donors) -> pa.Table:
@@ -248,21 +250,24 @@ class DirtyInjector:
                extra: dict[str, pa.Table] | None = None) -> pa.Table:
         if self.rate <= 0 or t.num_rows == 0:
             return t
-        rng = np.random.default_rng([self._seed, batch, 7_777, sorted(TABLES).index(name)])
+        rng = np.random.default_rng([self._seed, batch, _DIRTY_STREAM, sorted(TABLES).index(name)])
         cases = CASES[name]
         first = name not in self._seen
         self._seen.add(name)
         expected = self.rate * t.num_rows / len(cases)
+        wanted = [max(k, 1) if first else k for k in np.floor(expected + rng.random(len(cases))).astype(int)]
+        # Donors come from a random pool a few times larger than needed, not a
+        # permutation of the whole table: tables reach millions of rows per chunk.
+        pool = rng.choice(t.num_rows, size=min(t.num_rows, 4 * sum(wanted) + 64), replace=False)
+        pool_rows = t.take(pool)
         donors = Donors(rng, fresh_ids, extra or {})
-        free = np.ones(t.num_rows, dtype=bool)
-        order = rng.permutation(t.num_rows)
+        free = np.ones(len(pool), dtype=bool)
         appended, mutated = [], {}
-        for case in cases:
-            k = int(np.floor(expected + rng.random()))
-            k = max(k, 1) if first else k
-            eligible = free if case.eligible is None else free & case.eligible(t)
-            chosen = order[eligible[order]][:k]
-            free[chosen] = False
+        for case, k in zip(cases, wanted):
+            eligible = free if case.eligible is None else free & case.eligible(pool_rows)
+            picked = np.flatnonzero(eligible)[:k]
+            free[picked] = False
+            chosen = pool[picked]
             if len(chosen) == 0:
                 continue
             if case.mutate is not None:

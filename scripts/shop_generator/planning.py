@@ -9,11 +9,12 @@ Three planted truths meet here, each at its own unit, so none bends another:
 2. The checkout experiment (per visitor): eligible customers are assigned at
    their first logged-in session in the experiment window 30+ days after signup
    (so it never overlaps step 1); a visitor converts with the planted rate of
-   their variant, the purchase is forced into a session at or after assignment,
-   and no session between assignment and it can buy (none at all for
-   non-converters).
+   their variant, the purchase is forced into a session at or after assignment
+   (drawn by purchase weight, as in 3), and no session between assignment and
+   it can buy (none at all for non-converters).
 3. The session funnel (per session): every other logged-in session may buy with
-   a probability proportional to seasonality x the customer's propensity, scaled
+   a probability proportional to sqrt(seasonality) x the customer's propensity
+   (peak days also have more sessions, so orders peak harder than traffic), scaled
    so that the chunk's expected purchases are exactly reach(purchase) x sessions.
    Sessions that do not buy then draw their depth from the funnel conditioned on
    not buying, given the realised purchase count, which makes every step's
@@ -34,7 +35,6 @@ from .planted import FUNNEL_STEPS, PLANTED
 from .population import Population
 
 FIRST_ORDER_ON_SIGNUP_SESSION_P = 0.45   # a converter's first order is in the signup session
-EXPERIMENT_BUY_AT_ASSIGNMENT_P = 0.5      # a converting visitor buys in the assignment session
 CHECKOUT_EXPERIMENT = "checkout_button_2025"
 AA_EXPERIMENT = "aa_test"
 
@@ -74,14 +74,14 @@ def plan_sessions(sessions: Sessions, population: Population, lo: int, cal: Cale
     size = len(blocks.order)
     forced = np.zeros(size, dtype=bool)
     forbidden = np.zeros(size, dtype=bool)
-    _plan_first_orders(blocks, population.channel[lo:lo + customers], forced, forbidden, rng)
-    checkout = _plan_checkout_experiment(blocks, sessions, cal, forced, forbidden, rng)
+    weight = np.sqrt(cal.season[blocks.day]) * population.purchase_propensity[lo + blocks.local]
+    _plan_first_orders(blocks, weight, population.channel[lo:lo + customers], forced, forbidden, rng)
+    checkout = _plan_checkout_experiment(blocks, weight, sessions, cal, forced, forbidden, rng)
 
     free = ~forced & ~forbidden
     target = PLANTED.funnel_reach("purchase") * sessions.count - forced.sum()
-    weight = cal.season[blocks.day[free]] * population.purchase_propensity[lo + blocks.local[free]]
     buys = forced.copy()
-    buys[free] = rng.random(free.sum()) < _probabilities_summing_to(weight, target)
+    buys[free] = rng.random(free.sum()) < _probabilities_summing_to(weight[free], target)
 
     purchase = np.zeros(sessions.count, dtype=bool)
     purchase[blocks.order[buys]] = True
@@ -107,21 +107,31 @@ def _mark(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
     mask |= np.cumsum(delta[:size]) > 0
 
 
-def _plan_first_orders(blocks: _Blocks, channel: np.ndarray, forced: np.ndarray, forbidden: np.ndarray,
-                       rng: np.random.Generator) -> None:
+def _weighted_pick(weight: np.ndarray, starts: np.ndarray, ends: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One position in each non-empty range [starts[i], ends[i]), drawn with
+    probability proportional to weight, all ranges at once."""
+    cumulative = np.concatenate([[0.0], np.cumsum(weight)])
+    target = cumulative[starts] + rng.random(len(starts)) * (cumulative[ends] - cumulative[starts])
+    return np.clip(np.searchsorted(cumulative, target, side="right") - 1, starts, ends - 1)
+
+
+def _plan_first_orders(blocks: _Blocks, weight: np.ndarray, channel: np.ndarray, forced: np.ndarray,
+                       forbidden: np.ndarray, rng: np.random.Generator) -> None:
+    """The first order goes to the signup session or, like any purchase, to a window
+    session drawn by purchase weight (so campaign days get their share)."""
     customers = len(channel)
     rate = np.array([PLANTED.first_order_conversion[c] for c in CHANNELS])[channel]
     converts = rng.random(customers) < rate
     in_window = blocks.offset < PLANTED.first_order_window_days
-    window_sessions = np.bincount(blocks.local[in_window], minlength=customers)
-    pick = np.where(rng.random(customers) < FIRST_ORDER_ON_SIGNUP_SESSION_P, 0,
-                    np.floor(rng.random(customers) * window_sessions).astype(np.int64))
-    forced[blocks.start[converts] + pick[converts]] = True
-    _mark(forbidden, blocks.start, blocks.start + np.where(converts, pick, window_sessions))
+    window_end = blocks.start + np.bincount(blocks.local[in_window], minlength=customers)
+    at = np.where(rng.random(customers) < FIRST_ORDER_ON_SIGNUP_SESSION_P, blocks.start,
+                  _weighted_pick(weight, blocks.start, window_end, rng))
+    forced[at[converts]] = True
+    _mark(forbidden, blocks.start, np.where(converts, at, window_end))
 
 
-def _plan_checkout_experiment(blocks: _Blocks, sessions: Sessions, cal: Calendar, forced: np.ndarray,
-                              forbidden: np.ndarray, rng: np.random.Generator) -> Assignments:
+def _plan_checkout_experiment(blocks: _Blocks, weight: np.ndarray, sessions: Sessions, cal: Calendar,
+                              forced: np.ndarray, forbidden: np.ndarray, rng: np.random.Generator) -> Assignments:
     truth = PLANTED.experiments[CHECKOUT_EXPERIMENT]
     first_day, last_day = (cal.days - 1 - d for d in truth.window_days_before_end)
     eligible = ((blocks.offset >= PLANTED.first_order_window_days)
@@ -132,11 +142,9 @@ def _plan_checkout_experiment(blocks: _Blocks, sessions: Sessions, cal: Calendar
     treatment = rng.random(len(assigned)) < 0.5
     rates = np.array([truth.conversion[v] for v in truth.variants])
     converts = rng.random(len(assigned)) < rates[treatment.astype(int)]
-    later = blocks.end[local] - assigned
-    pick = np.where(rng.random(len(assigned)) < EXPERIMENT_BUY_AT_ASSIGNMENT_P, 0,
-                    np.floor(rng.random(len(assigned)) * later).astype(np.int64))
-    forced[assigned[converts] + pick[converts]] = True
-    _mark(forbidden, assigned, np.where(converts, assigned + pick, blocks.end[local]))
+    at = _weighted_pick(weight, assigned, blocks.end[local], rng)
+    forced[at[converts]] = True
+    _mark(forbidden, assigned, np.where(converts, at, blocks.end[local]))
     session = blocks.order[assigned]
     return Assignments(CHECKOUT_EXPERIMENT, sessions.anon[session], treatment, sessions.start_us[session])
 

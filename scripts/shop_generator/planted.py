@@ -40,10 +40,6 @@ def product_id(number: int) -> str:
     return f"P{number:0{PRODUCT_ID_WIDTH}d}"
 
 
-def product_category(number: int) -> str:
-    return CATEGORIES[(number - 1) % len(CATEGORIES)]
-
-
 def product_archetype(number: int) -> str:
     return ARCHETYPE_CYCLE[((number - 1) // len(CATEGORIES)) % len(ARCHETYPE_CYCLE)]
 
@@ -107,7 +103,7 @@ PLANTED = Planted(
         "checkout_button_2025": ExperimentTruth(
             experiment_id="checkout_button_2025",
             variants=("control", "treatment"),
-            conversion=MappingProxyType({"control": 0.30, "treatment": 0.38}),
+            conversion=MappingProxyType({"control": 0.35, "treatment": 0.42}),
             window_days_before_end=(89, 15),
             population="customers at their first logged-in session in the window, "
                        "30 or more days after signup",

@@ -37,12 +37,18 @@ from .planted import CATEGORIES, PLANTED
 from .population import Population, build_population, customers_table
 from .tracking import SEARCH_TERMS, Tracking, build_events
 
-CHUNK_CUSTOMERS = 50_000
+CHUNK_CUSTOMERS = 25_000
 GLOBAL_BATCH = 1_000_000  # the "chunk" number of the draws made once per run
 STREAMS = {name: i for i, name in enumerate((
     "population", "products", "spend", "customers", "sessions", "plan", "baskets", "events",
     "coupons", "orders", "touches",
 ))}
+# Id kind of each table keyed by a single id column (the others have composite keys).
+_ID_KIND = {
+    "customers": "customer", "products": "product", "sessions": "session", "events": "event", "orders": "order",
+    "order_items": "order_item", "returns": "return", "reviews": "review", "coupons": "coupon",
+    "coupon_issuances": "issuance", "marketing_touches": "touch",
+}
 
 
 def _rng(seed: int, batch: int, stream: str) -> np.random.Generator:
@@ -104,8 +110,8 @@ def generate(out_dir: Path, customers: int, days: int, end_date: date, seed: int
         starts = range(0, customers, CHUNK_CUSTOMERS)
         for batch, lo in enumerate(tqdm(starts, desc=f"{customers:,} customers", unit="chunk", disable=not progress)):
             people = chunk_people(lo, min(lo + CHUNK_CUSTOMERS, customers), PLANTED.visitor_ratio)
-            tables = _chunk_tables(shop, people, batch, counters)
-            extra = {"returns": {"unreturned_items": tables.pop("_unreturned_items")}}
+            tables, unreturned_items = _chunk_tables(shop, people, batch, counters)
+            extra = {"returns": {"unreturned_items": unreturned_items}}
             sink.write({name: dirty.inject(name, t, batch, counters.fresh(name), extra.get(name))
                         for name, t in tables.items()})
     finally:
@@ -113,14 +119,10 @@ def generate(out_dir: Path, customers: int, days: int, end_date: date, seed: int
     return dirty.manifest()
 
 
-_ID_KIND = {
-    "customers": "customer", "products": "product", "sessions": "session", "events": "event", "orders": "order",
-    "order_items": "order_item", "returns": "return", "reviews": "review", "coupons": "coupon",
-    "coupon_issuances": "issuance", "marketing_touches": "touch",
-}
-
-
-def _chunk_tables(shop: Shop, people: ChunkPeople, batch: int, counters: Counters) -> dict[str, pa.Table]:
+def _chunk_tables(shop: Shop, people: ChunkPeople, batch: int,
+                  counters: Counters) -> tuple[dict[str, pa.Table], pa.Table]:
+    """The chunk's contract tables, and its order lines without a return (with their
+    quantity), on which dirty over-returns can be planted."""
     cal, population, seed = shop.cal, shop.population, shop.seed
     sessions = build_sessions(people, population, cal, shop.landing, _rng(seed, batch, "sessions"))
     plan = plan_sessions(sessions, population, people.lo, cal, _rng(seed, batch, "plan"))
@@ -137,25 +139,24 @@ def _chunk_tables(shop: Shop, people: ChunkPeople, batch: int, counters: Counter
     session_ids = aio.ids("session", counters.take("session", sessions.count))
     session_customer = aio.ids("customer", sessions.customer + 1, sessions.customer >= 0)
     session_anon = aio.ids("anonymous", sessions.anon)
-    order_numbers = counters.take("order", len(settled.ordered_us))
+    order_ids = aio.ids("order", counters.take("order", len(settled.ordered_us)))
     item_numbers = counters.take("order_item", len(settled.item_order))
     tables = {
         "customers": customers_table(population, people.lo, people.hi, cal, _rng(seed, batch, "customers")),
         "sessions": _sessions_table(sessions, tracking, session_ids, session_customer, session_anon, shop),
-        "events": _events_table(tracking, session_ids, session_customer, session_anon, order_numbers, shop,
-                                counters),
-        **_order_tables(settled, session_ids, order_numbers, item_numbers, shop, counters),
+        "events": _events_table(tracking, session_ids, session_customer, session_anon, order_ids, shop, counters),
+        **_order_tables(settled, session_ids, order_ids, item_numbers, shop, counters),
         "coupon_issuances": _issuances_table(issuances, counters),
         "marketing_touches": _touches_table(touches, counters),
         "experiment_assignments": _assignments_table(plan.assignments),
     }
     returned = np.zeros(len(item_numbers), dtype=bool)
     returned[settled.return_item] = True
-    tables["_unreturned_items"] = pa.table({
+    unreturned_items = pa.table({
         "order_item_id": aio.ids("order_item", item_numbers[~returned]),
         "quantity": aio.integers(settled.quantity[~returned]),
     })
-    return tables
+    return tables, unreturned_items
 
 
 def _sessions_table(s: Sessions, tracking: Tracking, session_ids: pa.Array, customer: pa.Array, anon: pa.Array,
@@ -176,9 +177,8 @@ def _sessions_table(s: Sessions, tracking: Tracking, session_ids: pa.Array, cust
 
 
 def _events_table(t: Tracking, session_ids: pa.Array, customer: pa.Array, anon: pa.Array,
-                  order_numbers: np.ndarray, shop: Shop, counters: Counters) -> pa.Table:
+                  order_ids: pa.Array, shop: Shop, counters: Counters) -> pa.Table:
     session = pa.array(t.session)
-    has_order = t.order >= 0
     return aio.table("events", {
         "event_id": aio.ids("event", counters.take("event", len(t.session))),
         "session_id": session_ids.take(session),
@@ -187,14 +187,13 @@ def _events_table(t: Tracking, session_ids: pa.Array, customer: pa.Array, anon: 
         "event_at": aio.timestamps(t.event_us),
         "event_type": aio.labels(EVENT_TYPES, t.event_type),
         "product_id": aio.labels(shop.products.ids, t.product, t.product >= 0),
-        "order_id": aio.ids("order", np.where(has_order, order_numbers[np.maximum(t.order, 0)], 0), has_order),
+        "order_id": order_ids.take(pa.array(t.order, mask=t.order < 0)),
         "search_query": aio.labels(SEARCH_TERMS, t.query, t.query >= 0),
     })
 
 
-def _order_tables(o: Settled, session_ids: pa.Array, order_numbers: np.ndarray, item_numbers: np.ndarray,
+def _order_tables(o: Settled, session_ids: pa.Array, order_ids: pa.Array, item_numbers: np.ndarray,
                   shop: Shop, counters: Counters) -> dict[str, pa.Table]:
-    order_ids = aio.ids("order", order_numbers)
     item_ids = aio.ids("order_item", item_numbers)
     has_coupon = o.coupon >= 0
     return {

@@ -7,10 +7,11 @@ a purchase session's first views and carts are exactly its basket. Noise events
 session's depth, and a few depth-0 sessions carry an add_to_cart without any
 product view, so funnels must require every earlier step.
 
-Events are ordered by their logical rank in the session and get sorted uniform
-times inside it; the landing page view is at started_at, a signup at
-signed_up_at, and an order's ordered_at is its purchase event's time. Sessions
-end before midnight, so an order is on its session's calendar day.
+Events follow a fixed order of kinds inside a session (landing, login or signup,
+browsing, views, carts, checkout, purchase, share) and get sorted uniform times
+inside it; the landing page view is at started_at, a signup at signed_up_at, and
+an order's ordered_at is its purchase event's time. Sessions end before
+midnight, so an order is on its session's calendar day.
 """
 
 from __future__ import annotations
@@ -59,49 +60,68 @@ def build_events(sessions: Sessions, depth: np.ndarray, baskets: Baskets, signed
     items = np.zeros(n, dtype=np.int64)
     items[baskets.session] = baskets.n_items
     logged_in = sessions.kind == LOGGED_IN
-    u = lambda: rng.random(n)  # noqa: E731
+
+    def chance(p: float) -> np.ndarray:
+        return rng.random(n) < p
 
     views = np.where(depth >= 1, np.where(purchase, items, 1) + rng.poisson(1.0, n), 0)
-    carts = np.where(depth >= 2, np.where(purchase, items, np.minimum(views, 1 + (u() < 0.25))), 0)
-    counts = {  # event type -> (rank in the session, events per session)
-        "landing": (0, np.ones(n, dtype=np.int64)),
-        "signup": (1, sessions.is_signup.astype(np.int64)),
-        "login": (1, (logged_in & ~sessions.is_signup & (u() < 0.4)).astype(np.int64)),
-        "page_view": (2, rng.poisson(0.6, n)),
-        "search": (2, rng.binomial(2, 0.15, n)),
-        "product_view": (3, views),
-        "add_to_cart": (4, carts),
-        "stray_add_to_cart": (4, ((depth == 0) & (u() < 0.04)).astype(np.int64)),
-        "remove_from_cart": (5, (((depth == 2) | (depth == 3)) & (u() < 0.15)).astype(np.int64)),
-        "coupon_claim": (6, (logged_in & (u() < 0.03)).astype(np.int64)),
-        "begin_checkout": (7, (depth >= 3).astype(np.int64)),
-        "purchase": (8, purchase.astype(np.int64)),
-        "share": (9, (u() < 0.02).astype(np.int64)),
+    carts = np.where(depth >= 2, np.where(purchase, items, np.minimum(views, 1 + chance(0.25))), 0)
+    counts = {  # event kind -> events per session; the order of kinds is their order in a session
+        "landing": np.ones(n, dtype=np.int64),
+        "signup": sessions.is_signup.astype(np.int64),
+        "login": (logged_in & ~sessions.is_signup & chance(0.4)).astype(np.int64),
+        "page_view": rng.poisson(0.6, n),
+        "search": rng.binomial(2, 0.15, n),
+        "product_view": views,
+        "add_to_cart": carts,
+        "stray_add_to_cart": ((depth == 0) & chance(0.04)).astype(np.int64),
+        "remove_from_cart": (((depth == 2) | (depth == 3)) & chance(0.15)).astype(np.int64),
+        "coupon_claim": (logged_in & chance(0.03)).astype(np.int64),
+        "begin_checkout": (depth >= 3).astype(np.int64),
+        "purchase": purchase.astype(np.int64),
+        "share": chance(0.02).astype(np.int64),
     }
-    session, kind, rank, position = [], [], [], []
-    for code, (name, (r, c)) in enumerate(counts.items()):
-        s = np.repeat(np.arange(n), c)
-        session.append(s)
-        kind.append(np.full(len(s), code, dtype=np.int8))
-        rank.append(np.full(len(s), r, dtype=np.int8))
-        position.append(np.arange(len(s)) - np.repeat(np.cumsum(c) - c, c))
     names = list(counts)
-    session, kind, rank, position = (np.concatenate(a) for a in (session, kind, rank, position))
-    sequence = np.lexsort((position, rank, session))
-    session, kind, position = session[sequence], kind[sequence], position[sequence]
+    session, kind, position = _lay_out(list(counts.values()))
 
     product = _products(session, kind, position, names, views, items, order_of, baskets, sessions, viewer, rng)
     event_type = np.array([_T[nm.replace("landing", "page_view").replace("stray_", "")] for nm in names])[kind]
     order = np.where(kind == names.index("purchase"), order_of[session], -1)
-    query = np.where(kind == names.index("search"), rng.integers(0, len(SEARCH_TERMS), len(kind)), -1)
+    query = np.full(len(kind), -1, dtype=np.int64)
+    is_search = kind == names.index("search")
+    query[is_search] = rng.integers(0, len(SEARCH_TERMS), int(is_search.sum()))
 
-    per_session = np.bincount(session, minlength=n)
+    per_session = sum(counts.values())
     ended_us = _session_ends(sessions, per_session, signed_up_us, rng)
     event_us = _event_times(session, kind, names, sessions.start_us, ended_us, signed_up_us, rng)
     ordered_us = np.zeros(len(baskets.session), dtype=np.int64)
     is_purchase = order >= 0
     ordered_us[order[is_purchase]] = event_us[is_purchase]
     return Tracking(session, event_type, product, order, query, event_us, ended_us, ordered_us)
+
+
+def _lay_out(counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Session, kind and position-within-kind of every event, ordered by session,
+    then kind (in list order), then position: each event is written straight to
+    its slot, which is cheaper than sorting tens of millions of events."""
+    per_kind = np.stack(counts)                          # kinds x sessions
+    per_session = per_kind.sum(axis=0)
+    session_first = np.cumsum(per_session) - per_session
+    kind_first = np.cumsum(per_kind, axis=0) - per_kind  # offset of a kind inside its session
+    total = int(per_session.sum())
+    session = np.repeat(np.arange(len(per_session)), per_session)
+    kind = np.empty(total, dtype=np.int8)
+    position = np.empty(total, dtype=np.int64)
+    for code, c in enumerate(counts):
+        if c.max(initial=0) <= 1:  # most kinds happen at most once per session
+            owner, within = np.flatnonzero(c), 0
+        else:
+            owner = np.repeat(np.arange(len(c)), c)
+            within = np.arange(len(owner)) - np.repeat(np.cumsum(c) - c, c)
+        slot = session_first[owner] + kind_first[code][owner] + within
+        kind[slot] = code
+        position[slot] = within
+    return session, kind, position
 
 
 def _products(session: np.ndarray, kind: np.ndarray, position: np.ndarray, names: list[str], views: np.ndarray,
@@ -143,7 +163,10 @@ def _session_ends(sessions: Sessions, events: np.ndarray, signed_up_us: np.ndarr
 def _event_times(session: np.ndarray, kind: np.ndarray, names: list[str], start_us: np.ndarray,
                  ended_us: np.ndarray, signed_up_us: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Landing at the start, signup at signed_up_at, the rest at sorted uniform times
-    after the start (after the signup in a signup session), in event order."""
+    after the start (after the signup in a signup session), in event order.
+
+    Sorted uniforms come without sorting: for m events, the cumulative sums of m + 1
+    exponential gaps divided by their total are distributed as m sorted uniforms."""
     landing, signup = kind == names.index("landing"), kind == names.index("signup")
     is_signup_session = np.zeros(len(start_us), dtype=bool)
     is_signup_session[session[signup]] = True
@@ -151,8 +174,12 @@ def _event_times(session: np.ndarray, kind: np.ndarray, names: list[str], start_
     event_us = np.where(landing, start_us[session], signed_up_us[session])
     rest = np.flatnonzero(~landing & ~signup)
     rest_session = session[rest]
-    fraction = rng.random(len(rest))
-    fraction = fraction[np.lexsort((fraction, rest_session))]  # sorted within each session
+    gaps = rng.exponential(1.0, len(rest))
+    per_session = np.bincount(rest_session, minlength=len(start_us))
+    running = np.cumsum(gaps)
+    before = np.repeat(np.concatenate([[0.0], running])[np.cumsum(per_session) - per_session], per_session)
+    total = np.bincount(rest_session, weights=gaps, minlength=len(start_us)) + rng.exponential(1.0, len(start_us))
+    fraction = (running - before) / total[rest_session]
     span = ended_us[rest_session] - anchor[rest_session]
     event_us[rest] = anchor[rest_session] + (fraction * span).astype(np.int64)
     return event_us
