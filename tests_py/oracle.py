@@ -49,9 +49,9 @@ docstring of the function that makes it):
       of its customer with the coupon's code and issued_at <= ordered_at <=
       expires_at; issuances are matched independently (one order may redeem two
       overlapping issuances of the same coupon to the same customer).
-      is_expired_unused = not redeemed and date(expires_at) < as_of_date (the
-      whole expiry day lies before the as-of day, i.e. expires_at < the as-of
-      day's midnight).
+      is_expired_unused = not redeemed and date(expires_at) <= as_of_date: the
+      as-of day is observed in full (see D11), so a coupon expiring at any time
+      of the as-of day can no longer be redeemed by a later order.
 - D10 dim_customers: first/last_order_at over valid orders (null when none),
       valid_orders 0 when none, lifetime sums over valid orders (0 when none).
 - D11 "within N days of X": 0 <= d - date(X) < N, so the window's last day is
@@ -378,7 +378,7 @@ class Oracle:
         issuances["redeemed_order_id"] = issuances["issuance_id"].map(
             first.set_index("issuance_id")["order_id"]).astype("string")
         issuances["is_redeemed"] = issuances["redeemed_order_id"].notna().astype(bool)
-        expired = (day_number(issuances["expires_at"]) < self.as_of_day).fillna(False).astype(bool)
+        expired = (day_number(issuances["expires_at"]) <= self.as_of_day).fillna(False).astype(bool)
         issuances["is_expired_unused"] = (~issuances["is_redeemed"] & expired).astype(bool)
         return issuances
 
@@ -633,18 +633,16 @@ def _normalise(series: pd.Series) -> pd.Series:
     numpy scalars -> Python, missing -> None."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.astype("datetime64[us]").astype(object).where(series.notna(), None)
-    values = series.astype(object)
-    out = []
-    for v in values:
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
-            out.append(None)
-        elif isinstance(v, date) and not isinstance(v, pd.Timestamp):
-            out.append(pd.Timestamp(v))
-        elif isinstance(v, np.generic):
-            out.append(v.item())
-        else:
-            out.append(v)
-    return pd.Series(out, index=series.index, dtype=object)
+    values = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object, copy=True)
+    if series.dtype == object:
+        for i, v in enumerate(values):
+            if isinstance(v, float) and np.isnan(v):
+                values[i] = None
+            elif isinstance(v, date) and not isinstance(v, pd.Timestamp):
+                values[i] = pd.Timestamp(v)
+            elif isinstance(v, np.generic):
+                values[i] = v.item()
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def assert_frames_match(name: str, expected: pd.DataFrame, actual: pd.DataFrame, key: list[str],

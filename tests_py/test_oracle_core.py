@@ -12,13 +12,28 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oracle import Oracle, assert_frames_match, read_mart
-
-pytestmark = pytest.mark.slow
+from oracle import Oracle, allocate_largest_remainder, assert_frames_match, read_mart
 
 ORDER_MONEY = ("gmv", "discount", "refund", "net_revenue", "cogs", "gross_margin")
 ITEM_MONEY = ("net_revenue", "gross_margin")
 SHOPS = ("online_retail", "clean")
+
+
+@pytest.mark.parametrize(("amount", "weights", "keys", "shares"), [
+    (100, [1, 1, 1], ["a", "b", "c"], [34, 33, 33]),      # equal remainders: the lowest id gets the cent
+    (7, [3, 1], ["a", "b"], [5, 2]),                      # 5.25 / 1.75: the larger remainder gets it
+    (1, [2, 2], ["b", "a"], [0, 1]),                      # tie broken by id, not by row order
+    (10, [0, 0], ["a", "b"], [5, 5]),                     # all-zero gmv: split by line count
+    (1, [0, 0, 0], ["z", "y", "x"], [0, 0, 1]),
+    (999, [1999, 1, 0], ["a", "b", "c"], [999, 0, 0]),    # 998.5005 / 0.4995 / 0: .5005 > .4995
+])
+def test_oracle_allocation_by_largest_remainder(amount, weights, keys, shares) -> None:
+    """The oracle's own allocation rule on hand-computed cases (no warehouse needed)."""
+    n = len(weights)
+    got = allocate_largest_remainder(pd.Series(["o"] * n), pd.Series([amount] * n), pd.Series(weights),
+                                     pd.Series(keys))
+    assert got.tolist() == shares
+    assert sum(got) == amount
 
 
 @pytest.fixture(scope="module", params=SHOPS)
@@ -29,9 +44,10 @@ def shop(request: pytest.FixtureRequest):
     return warehouse, Oracle(raw_dir)
 
 
+@pytest.mark.slow
 def test_oracle_applies_its_quarantine_subset(shop) -> None:
     """The oracle's clean row counts equal the warehouse's for the tables it cleans: if this
-    fails, the comparisons above are about quarantine, not metrics."""
+    fails, the comparisons below are about quarantine, not metrics."""
     warehouse, oracle = shop
     counts = {
         "orders": (len(oracle.orders), "marts.fct_orders"),
@@ -44,6 +60,7 @@ def test_oracle_applies_its_quarantine_subset(shop) -> None:
     assert got == want, pd.DataFrame({"oracle": want, "mart": got}).to_string()
 
 
+@pytest.mark.slow
 def test_fct_orders_money(shop) -> None:
     warehouse, oracle = shop
     actual = read_mart(warehouse, "marts.fct_orders", cents=ORDER_MONEY)
@@ -51,6 +68,7 @@ def test_fct_orders_money(shop) -> None:
                         exact=["customer_id", "is_valid", *ORDER_MONEY])
 
 
+@pytest.mark.slow
 def test_fct_orders_numbering_and_attributes(shop) -> None:
     warehouse, oracle = shop
     actual = read_mart(warehouse, "marts.fct_orders")
@@ -58,6 +76,7 @@ def test_fct_orders_numbering_and_attributes(shop) -> None:
                         exact=["customer_order_number", "is_first_order", "coupon_id", "channel", "device_type"])
 
 
+@pytest.mark.slow
 def test_fct_order_items(shop) -> None:
     warehouse, oracle = shop
     actual = read_mart(warehouse, "marts.fct_order_items", cents=ITEM_MONEY)
@@ -65,6 +84,7 @@ def test_fct_order_items(shop) -> None:
                         exact=["order_id", "returned_quantity", *ITEM_MONEY])
 
 
+@pytest.mark.slow
 def test_fct_order_items_add_up_to_their_order(shop) -> None:
     """Independent of the oracle: the mart's own lines sum to the mart's own orders."""
     warehouse, _ = shop
@@ -82,6 +102,7 @@ def test_fct_order_items_add_up_to_their_order(shop) -> None:
     assert diff.empty, f"orders whose lines do not add up:\n{diff.to_string()}"
 
 
+@pytest.mark.slow
 def test_fct_sessions(shop) -> None:
     warehouse, oracle = shop
     actual = read_mart(warehouse, "marts.fct_sessions")
@@ -90,6 +111,7 @@ def test_fct_sessions(shop) -> None:
                                "reached_purchase", "events"])
 
 
+@pytest.mark.slow
 def test_fct_coupon_issuances(shop) -> None:
     warehouse, oracle = shop
     actual = read_mart(warehouse, "marts.fct_coupon_issuances")
@@ -97,6 +119,7 @@ def test_fct_coupon_issuances(shop) -> None:
                         exact=["redeemed_order_id", "is_redeemed", "is_expired_unused"])
 
 
+@pytest.mark.slow
 def test_dim_customers_order_history(shop) -> None:
     warehouse, oracle = shop
     actual = read_mart(warehouse, "marts.dim_customers", cents=("lifetime_net_revenue", "lifetime_gross_margin"))
