@@ -1,0 +1,198 @@
+{#-
+    The lists a CRM or push tool takes today: one row per customer and
+    audience, as of the as-of date, whose "now" is the end of the as-of day.
+
+    churn_risk_high_value    at_risk or churned customers in an important_* RFM value class
+    coupon_expiring          unredeemed issuances expiring within coupon_expiring_days (3):
+                             0 <= date(expires_at) - as_of_date < 3
+    cart_abandoned_24h       an add_to_cart during the as-of day (the last 24 hours) and no
+                             valid order that day
+    silent_after_signup_72h  signed up at least silent_after_signup_hours (72) before the end
+                             of the as-of day, and no product_view or search since signing up
+                             (only in shops that track events at all)
+    replenishment_due        more days since the last purchase in a category than the
+                             customer's median interval between purchases in it
+
+    priority: 1 for high-value customers (an important_* RFM value class), 2 for
+    active ones (lifecycle new, active or reactivated), 3 for the silent rest.
+-#}
+with customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+lifecycle as (
+    select * from {{ ref('customer_lifecycle') }}
+),
+
+rfm as (
+    select * from {{ ref('customer_rfm') }}
+),
+
+issuances as (
+    select * from {{ ref('fct_coupon_issuances') }}
+),
+
+events as (
+    select * from {{ ref('stg_shop__events') }}
+),
+
+sessions as (
+    select * from {{ ref('stg_shop__sessions') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_enriched') }}
+),
+
+replenishments as (
+    select * from {{ ref('int_customer_category_replenishments') }}
+),
+
+send_hours as (
+    select * from {{ ref('int_customers_send_hour') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+customer_events as (
+    -- An event belongs to a customer through its own customer_id or its session's.
+    select
+        coalesce(events.customer_id, sessions.customer_id) as customer_id,
+        events.event_type,
+        events.event_at
+    from events
+    inner join sessions
+        on events.session_id = sessions.session_id
+    where coalesce(events.customer_id, sessions.customer_id) is not null
+),
+
+churn_risk_high_value as (
+    select
+        lifecycle.customer_id,
+        'churn_risk_high_value' as audience,
+        lifecycle.lifecycle_stage || ' customer in ' || rfm.rfm_value_class
+        || ', last order ' || cast(lifecycle.days_since_last_order as {{ dbt.type_string() }}) || ' days ago'
+        as reason,
+        'call or send a personal win-back offer' as recommended_action
+    from lifecycle
+    inner join rfm
+        on lifecycle.customer_id = rfm.customer_id
+    where
+        lifecycle.lifecycle_stage in ('at_risk', 'churned')
+        and rfm.rfm_value_class like 'important%'
+),
+
+coupon_expiring as (
+    select
+        issuances.customer_id,
+        'coupon_expiring' as audience,
+        cast(count(*) as {{ dbt.type_string() }}) || ' unused coupon(s), first expiring '
+        || cast(min(cast(issuances.expires_at as date)) as {{ dbt.type_string() }}) as reason,
+        'remind: your coupon expires soon' as recommended_action
+    from issuances
+    cross join as_of
+    where
+        not issuances.is_redeemed
+        and {{ dbt.datediff('as_of.as_of_date', 'cast(issuances.expires_at as date)', 'day') }}
+        between 0 and {{ var('coupon_expiring_days') }} - 1
+    group by issuances.customer_id
+),
+
+orders_on_as_of_day as (
+    select orders.customer_id
+    from orders
+    cross join as_of
+    where
+        orders.is_valid
+        and orders.order_date = as_of.as_of_date
+),
+
+cart_abandoned_24h as (
+    select
+        customer_events.customer_id,
+        'cart_abandoned_24h' as audience,
+        cast(count(*) as {{ dbt.type_string() }}) || ' add-to-cart(s) on '
+        || cast(max(as_of.as_of_date) as {{ dbt.type_string() }}) || ' without an order' as reason,
+        'nudge: your cart is waiting' as recommended_action
+    from customer_events
+    cross join as_of
+    where
+        customer_events.event_type = 'add_to_cart'
+        and cast(customer_events.event_at as date) = as_of.as_of_date
+        and customer_events.customer_id not in (select customer_id from orders_on_as_of_day)
+    group by customer_events.customer_id
+),
+
+browsing_customers as (
+    select customer_events.customer_id
+    from customer_events
+    inner join customers
+        on customer_events.customer_id = customers.customer_id
+    where
+        customer_events.event_type in ('product_view', 'search')
+        and customer_events.event_at >= customers.signed_up_at
+),
+
+silent_after_signup_72h as (
+    select
+        customers.customer_id,
+        'silent_after_signup_72h' as audience,
+        'signed up ' || cast(cast(customers.signed_up_at as date) as {{ dbt.type_string() }})
+        || ', no product view or search since' as reason,
+        'send an onboarding message with best sellers' as recommended_action
+    from customers
+    cross join as_of
+    where
+        exists (select 1 from events)
+        and customers.signed_up_at
+        <= {{ dbt.dateadd('hour', -var('silent_after_signup_hours'), dbt.dateadd('day', 1, 'as_of.as_of_date')) }}
+        and customers.customer_id not in (select customer_id from browsing_customers)
+),
+
+replenishment_due as (
+    select
+        customer_id,
+        'replenishment_due' as audience,
+        'due in ' || {{ dbt.listagg('category', "', '", 'order by category') }} as reason,
+        'remind to restock: one-click reorder' as recommended_action
+    from replenishments
+    where days_since_last_purchase > typical_interval_days
+    group by customer_id
+),
+
+members as (
+    select * from churn_risk_high_value
+    union all
+    select * from coupon_expiring
+    union all
+    select * from cart_abandoned_24h
+    union all
+    select * from silent_after_signup_72h
+    union all
+    select * from replenishment_due
+),
+
+final as (
+    select
+        members.customer_id,
+        members.audience,
+        members.reason,
+        case
+            when rfm.rfm_value_class like 'important%' then 1
+            when lifecycle.lifecycle_stage in ('new', 'active', 'reactivated') then 2
+            else 3
+        end as priority,
+        members.recommended_action,
+        send_hours.preferred_send_hour
+    from members
+    inner join send_hours
+        on members.customer_id = send_hours.customer_id
+    left join rfm
+        on members.customer_id = rfm.customer_id
+    left join lifecycle
+        on members.customer_id = lifecycle.customer_id
+)
+
+select * from final
