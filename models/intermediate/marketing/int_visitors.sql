@@ -1,0 +1,96 @@
+{#-
+    One row per visitor (metrics.md: a distinct anonymous_id with a session)
+    with the three steps of the acquisition funnel:
+    1. first visit: the visitor's first clean session (by started_at, then
+       session_id), its day, Monday week, channel and device;
+    2. signup: the account created from this anonymous_id
+       (customers.anonymous_id, the contract's "device/cookie id the account
+       was created from"); when several accounts share it, the earliest
+       signed_up_at (then customer_id). A visitor who only logged in to an
+       account created elsewhere did not sign up here;
+    3. first order: that account's first valid order.
+    Nothing is cut at the as-of date here; the marts compare each step's date
+    with it.
+-#}
+with sessions as (
+    select * from {{ ref('stg_shop__sessions') }}
+),
+
+customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_enriched') }}
+),
+
+ranked_sessions as (
+    select
+        anonymous_id,
+        session_id,
+        started_at,
+        channel,
+        device_type,
+        count(*) over (partition by anonymous_id) as sessions,
+        row_number() over (partition by anonymous_id order by started_at, session_id) as visit_number
+    from sessions
+    where anonymous_id is not null
+),
+
+first_visits as (
+    select
+        anonymous_id,
+        session_id as first_session_id,
+        started_at as first_visit_at,
+        cast(started_at as date) as first_visit_date,
+        channel as first_visit_channel,
+        device_type as first_visit_device_type,
+        sessions
+    from ranked_sessions
+    where visit_number = 1
+),
+
+ranked_accounts as (
+    select
+        anonymous_id,
+        customer_id,
+        signed_up_at,
+        row_number() over (partition by anonymous_id order by signed_up_at, customer_id) as account_number
+    from customers
+    where anonymous_id is not null
+),
+
+first_valid_orders as (
+    select
+        customer_id,
+        ordered_at as first_order_at,
+        order_date as first_order_date
+    from orders
+    where is_first_order
+),
+
+final as (
+    select
+        first_visits.anonymous_id,
+        first_visits.first_session_id,
+        first_visits.first_visit_at,
+        first_visits.first_visit_date,
+        cast({{ dbt.date_trunc('week', 'first_visits.first_visit_date') }} as date) as first_visit_week,
+        first_visits.first_visit_channel,
+        first_visits.first_visit_device_type,
+        first_visits.sessions,
+        ranked_accounts.customer_id,
+        ranked_accounts.signed_up_at,
+        cast(ranked_accounts.signed_up_at as date) as signup_date,
+        first_valid_orders.first_order_at,
+        first_valid_orders.first_order_date
+    from first_visits
+    left join ranked_accounts
+        on
+            first_visits.anonymous_id = ranked_accounts.anonymous_id
+            and ranked_accounts.account_number = 1
+    left join first_valid_orders
+        on ranked_accounts.customer_id = first_valid_orders.customer_id
+)
+
+select * from final

@@ -1,0 +1,112 @@
+{#-
+    The session funnel (metrics.md, "Funnels") by day x channel x device_type.
+    Grain: every day from the first session day to the as-of date x every
+    (channel, device_type) pair that has at least one session by the as-of
+    date, with zeros on days the pair had no session (so a series has no gaps);
+    pairs never seen are absent. A shop without sessions gives an empty mart.
+    A session reaches step k when it has events of every step 1..k
+    (int_sessions_enriched), so an add_to_cart without a product_view reaches
+    no step. Step conversion = sessions at step k / sessions at step k-1;
+    cart abandonment = sessions that reached add_to_cart but not purchase /
+    sessions that reached add_to_cart. Ratios are null when their denominator
+    is 0.
+-#}
+{%- set steps = ['product_view', 'add_to_cart', 'begin_checkout', 'purchase'] -%}
+
+with sessions as (
+    select * from {{ ref('int_sessions_enriched') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+days as (
+    {{ date_spine(
+        start_date='(select min(session_date) from ' ~ ref('int_sessions_enriched') ~ ')',
+        end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
+    ) }}
+),
+
+sessions_to_date as (
+    select sessions.*
+    from sessions
+    cross join as_of
+    where sessions.session_date <= as_of.as_of_date
+),
+
+series as (
+    select distinct
+        channel,
+        device_type
+    from sessions_to_date
+),
+
+daily_counts as (
+    select
+        session_date,
+        channel,
+        device_type,
+        count(*) as sessions,
+        {%- for step in steps %}
+            count(case when reached_{{ step }} then 1 end) as {{ step }}_sessions,
+        {%- endfor %}
+        count(case when reached_add_to_cart and not reached_purchase then 1 end) as cart_abandoned_sessions
+    from sessions_to_date
+    group by session_date, channel, device_type
+),
+
+filled as (
+    select
+        days.date_day,
+        series.channel,
+        series.device_type,
+        coalesce(daily_counts.sessions, 0) as sessions,
+        {%- for step in steps %}
+            coalesce(daily_counts.{{ step }}_sessions, 0) as {{ step }}_sessions,
+        {%- endfor %}
+        coalesce(daily_counts.cart_abandoned_sessions, 0) as cart_abandoned_sessions
+    from days
+    cross join series
+    left join daily_counts
+        on
+            days.date_day = daily_counts.session_date
+            and series.channel = daily_counts.channel
+            and series.device_type = daily_counts.device_type
+),
+
+rates as (
+    select
+        *,
+        {%- for step in steps %}
+            {%- set previous = 'sessions' if loop.first else steps[loop.index0 - 1] ~ '_sessions' %}
+            case
+                when {{ previous }} > 0 then {{ step }}_sessions * 1.0 / {{ previous }}
+            end as {{ step }}_conversion,
+        {%- endfor %}
+        case when sessions > 0 then purchase_sessions * 1.0 / sessions end as overall_conversion,
+        case
+            when add_to_cart_sessions > 0 then cart_abandoned_sessions * 1.0 / add_to_cart_sessions
+        end as cart_abandonment_rate
+    from filled
+),
+
+final as (
+    select
+        date_day,
+        channel,
+        device_type,
+        sessions,
+        {%- for step in steps %}
+            {{ step }}_sessions,
+        {%- endfor %}
+        {%- for step in steps %}
+            {{ step }}_conversion,
+        {%- endfor %}
+        overall_conversion,
+        cart_abandoned_sessions,
+        cart_abandonment_rate
+    from rates
+)
+
+select * from final

@@ -1,0 +1,185 @@
+{#-
+    The daily KPI board: one row per day of dim_dates, i.e. every day from the
+    first day with data (the earliest clean signup, session or order) to the
+    as-of date, zeros on days without activity and null ratios when the
+    denominator is 0.
+    - visitors: distinct anonymous_ids with a session that day; new_visitors:
+      those whose first ever session is that day; sessions; purchase_sessions
+      (sessions that reached purchase). All 0 in a shop without sessions.
+    - dau / wau / mau: distinct active customers (a logged-in session or a
+      valid order, int_customer_active_days) on the day / the 7 days / the 30
+      days ending that day (d - 6 .. d, d - 29 .. d): rolling distinct counts
+      across month ends, never sums of DAU. Orders only in a shop without
+      sessions. stickiness = dau / mau.
+    - signups; registration_conversion = signups / new_visitors.
+    - orders (valid), buyers (distinct customers with a valid order), gmv,
+      net_revenue, gross_margin of those orders (on their ordered_at day);
+      aov = net_revenue / orders.
+    - session_conversion = purchase_sessions / sessions.
+    - repurchase_rate = repeat_buyers / buyers, a repeat buyer being a buyer
+      of the day whose lifetime valid-order count at the day's end is >= 2
+      (the highest customer_order_number of their orders that day).
+-#}
+with dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
+sessions as (
+    select * from {{ ref('int_sessions_enriched') }}
+),
+
+visitors as (
+    select * from {{ ref('int_visitors') }}
+),
+
+customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_enriched') }}
+),
+
+active_days as (
+    select * from {{ ref('int_customer_active_days') }}
+),
+
+daily_sessions as (
+    select
+        session_date,
+        count(distinct anonymous_id) as visitors,
+        count(*) as sessions,
+        count(case when reached_purchase then 1 end) as purchase_sessions
+    from sessions
+    group by session_date
+),
+
+daily_new_visitors as (
+    select
+        first_visit_date,
+        count(*) as new_visitors
+    from visitors
+    group by first_visit_date
+),
+
+daily_signups as (
+    select
+        cast(signed_up_at as date) as signup_date,
+        count(*) as signups
+    from customers
+    group by cast(signed_up_at as date)
+),
+
+daily_buyers as (
+    select
+        order_date,
+        customer_id,
+        count(*) as orders,
+        max(customer_order_number) as lifetime_orders_at_day_end,
+        sum(gmv) as gmv,
+        sum(net_revenue) as net_revenue,
+        sum(gross_margin) as gross_margin
+    from orders
+    where is_valid
+    group by order_date, customer_id
+),
+
+daily_orders as (
+    select
+        order_date,
+        sum(orders) as orders,
+        count(*) as buyers,
+        count(case when lifetime_orders_at_day_end >= 2 then 1 end) as repeat_buyers,
+        sum(gmv) as gmv,
+        sum(net_revenue) as net_revenue,
+        sum(gross_margin) as gross_margin
+    from daily_buyers
+    group by order_date
+),
+
+rolling_active as (
+    select
+        dates.date_day,
+        count(distinct case when active_days.activity_date = dates.date_day then active_days.customer_id end) as dau,
+        count(
+            distinct case
+                when active_days.activity_date >= {{ dbt.dateadd('day', -6, 'dates.date_day') }}
+                    then active_days.customer_id
+            end
+        ) as wau,
+        count(distinct active_days.customer_id) as mau
+    from dates
+    inner join active_days
+        on
+            dates.date_day >= active_days.activity_date
+            and {{ dbt.dateadd('day', -29, 'dates.date_day') }} <= active_days.activity_date
+    group by dates.date_day
+),
+
+filled as (
+    select
+        dates.date_day,
+        coalesce(daily_sessions.visitors, 0) as visitors,
+        coalesce(daily_new_visitors.new_visitors, 0) as new_visitors,
+        coalesce(daily_sessions.sessions, 0) as sessions,
+        coalesce(daily_sessions.purchase_sessions, 0) as purchase_sessions,
+        coalesce(rolling_active.dau, 0) as dau,
+        coalesce(rolling_active.wau, 0) as wau,
+        coalesce(rolling_active.mau, 0) as mau,
+        coalesce(daily_signups.signups, 0) as signups,
+        cast(coalesce(daily_orders.orders, 0) as {{ dbt.type_bigint() }}) as orders,
+        coalesce(daily_orders.buyers, 0) as buyers,
+        coalesce(daily_orders.repeat_buyers, 0) as repeat_buyers,
+        cast(coalesce(daily_orders.gmv, 0) as {{ type_money() }}) as gmv,
+        cast(coalesce(daily_orders.net_revenue, 0) as {{ type_money() }}) as net_revenue,
+        cast(coalesce(daily_orders.gross_margin, 0) as {{ type_money() }}) as gross_margin
+    from dates
+    left join daily_sessions
+        on dates.date_day = daily_sessions.session_date
+    left join daily_new_visitors
+        on dates.date_day = daily_new_visitors.first_visit_date
+    left join daily_signups
+        on dates.date_day = daily_signups.signup_date
+    left join daily_orders
+        on dates.date_day = daily_orders.order_date
+    left join rolling_active
+        on dates.date_day = rolling_active.date_day
+),
+
+ratios as (
+    select
+        *,
+        case when mau > 0 then dau * 1.0 / mau end as stickiness,
+        case when new_visitors > 0 then signups * 1.0 / new_visitors end as registration_conversion,
+        case when orders > 0 then net_revenue * 1.0 / orders end as aov,
+        case when sessions > 0 then purchase_sessions * 1.0 / sessions end as session_conversion,
+        case when buyers > 0 then repeat_buyers * 1.0 / buyers end as repurchase_rate
+    from filled
+),
+
+final as (
+    select
+        date_day,
+        visitors,
+        new_visitors,
+        sessions,
+        purchase_sessions,
+        dau,
+        wau,
+        mau,
+        stickiness,
+        signups,
+        registration_conversion,
+        orders,
+        buyers,
+        repeat_buyers,
+        gmv,
+        net_revenue,
+        gross_margin,
+        aov,
+        session_conversion,
+        repurchase_rate
+    from ratios
+)
+
+select * from final
