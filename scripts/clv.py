@@ -31,6 +31,7 @@ parameters with that reason.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Generic, Literal, TypeVar
@@ -38,7 +39,7 @@ from typing import Callable, Generic, Literal, TypeVar
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.integrate import quad
+from scipy.integrate import IntegrationWarning, quad
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
@@ -56,6 +57,8 @@ MIN_REPEAT_BUYERS = 10
 # (in spend: q and gamma) to infinity at a fixed ratio; predictions are then the
 # limiting model's.
 LOG_PARAM_BOUNDS = (math.log(1e-8), math.log(1e8))
+# Beyond this a + b the dropout probability's Beta posterior is treated as a point mass.
+CONCENTRATED_BETA = 1e5
 
 
 @dataclass(frozen=True)
@@ -386,12 +389,32 @@ def _purchases_if_alive(params: BgNbdParams, k: np.ndarray, x: np.ndarray) -> np
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.array((c / (a - 1)) * (1.0 - (1.0 + k) ** (1 - a) * hyp2f1(a + b - 1 - r, a - 1, c, k / (1.0 + k))))
     failed = ~np.isfinite(value)
-    if failed.any():
+    if failed.any() and a + b > CONCENTRATED_BETA:
+        value[failed] = _purchases_if_alive_concentrated(params, k[failed], x[failed])
+    elif failed.any():
         # customers share (k, x) combinations: integrate each distinct one once
         combinations, which = np.unique(np.column_stack([k[failed], x[failed]]), axis=0, return_inverse=True)
-        integrals = np.array([_purchases_if_alive_by_quadrature(params, kk, xx) for kk, xx in combinations])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IntegrationWarning)
+            integrals = np.array([_purchases_if_alive_by_quadrature(params, kk, xx) for kk, xx in combinations])
         value[failed] = integrals[which.ravel()]
+        # quad against p^(a-1) gives up from a of a few thousand: the point mass is then close
+        still_failed = ~np.isfinite(value)
+        value[still_failed] = _purchases_if_alive_concentrated(params, k[still_failed], x[still_failed])
     return value
+
+
+def _purchases_if_alive_concentrated(params: BgNbdParams, k: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The integral of _purchases_if_alive_by_quadrature when Beta(a, b+x) is a near point mass.
+
+    A fit at the "everyone drops out at the same rate" limit sends a and b to
+    millions with a/(a+b) finite; neither 2F1 nor quadrature against
+    p^(a-1) survives that, but the posterior of p is then concentrated at its
+    mean p0 = a/(a+b+x) (variance ~ p0(1-p0)/(a+b)), so the expectation is the
+    integrand at p0, with a relative error of order 1/(a+b).
+    """
+    p0 = params.a / (params.a + params.b + x)
+    return -np.expm1(-(params.r + x) * np.log1p(p0 * k)) / p0
 
 
 def bgnbd_expected_purchases(

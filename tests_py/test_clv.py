@@ -429,3 +429,17 @@ def test_fit_time_on_many_customers(n_customers: int) -> None:
     elapsed = time.perf_counter() - started
     print(f"\nBG/NBD fit on {n_customers:,} customers ({distinct:,} distinct rows): {elapsed:.2f} s, {fit.params}")
     assert fit.converged and fit.reason is None
+
+
+@pytest.mark.parametrize("a, b", [(3_000.0, 15_000.0), (3.8e6, 2.0e7)])
+def test_expected_purchases_finite_when_dropout_is_nearly_constant(a: float, b: float) -> None:
+    """A fit can send a and b to millions (a demo shop did: a = 3.8e6, b = 2.0e7); neither
+    2F1 nor quadrature survives that, and the point-mass limit must take over smoothly."""
+    params = clv.BgNbdParams(r=1.48, alpha=28.8, a=a, b=b)
+    x, t_x, T = np.array([0.0, 1.0, 5.0, 30.0]), np.array([0.0, 20.0, 50.0, 90.0]), np.array([10.0, 60.0, 95.0, 100.0])
+    expected = clv.bgnbd_expected_purchases(params, 52.0, x, t_x, T)
+    assert np.isfinite(expected).all()
+    # Against the same mean dropout at a + b of about 1,800, where the closed form still works and
+    # the Beta posterior is already within ~0.1% of its point-mass limit.
+    nearby = clv.bgnbd_expected_purchases(clv.BgNbdParams(1.48, 28.8, 300.0, 300.0 * b / a), 52.0, x, t_x, T)
+    np.testing.assert_allclose(expected, nearby, rtol=0.01)
