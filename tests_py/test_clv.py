@@ -439,7 +439,7 @@ def test_expected_purchases_finite_when_dropout_is_nearly_constant(a: float, b: 
     x, t_x, T = np.array([0.0, 1.0, 5.0, 30.0]), np.array([0.0, 20.0, 50.0, 90.0]), np.array([10.0, 60.0, 95.0, 100.0])
     expected = clv.bgnbd_expected_purchases(params, 52.0, x, t_x, T)
     assert np.isfinite(expected).all()
-    # Against the same mean dropout at a + b of about 1,800, where the closed form still works and
-    # the Beta posterior is already within ~0.1% of its point-mass limit.
+    # Against the same mean dropout at a + b of about 1,800, where the closed form still works:
+    # the posterior is a little wider there, by up to ~2.5% for the heaviest buyer (x = 30).
     nearby = clv.bgnbd_expected_purchases(clv.BgNbdParams(1.48, 28.8, 300.0, 300.0 * b / a), 52.0, x, t_x, T)
-    np.testing.assert_allclose(expected, nearby, rtol=0.01)
+    np.testing.assert_allclose(expected, nearby, rtol=0.03)
