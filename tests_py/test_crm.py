@@ -24,24 +24,48 @@ def test_d7_alert_fires_where_the_planted_retention_breaches(clean_warehouse: Wa
     expected = set(pd.to_datetime(cohorts.loc[cohorts["d7_retention"] < 0.25, "cohort_date"]))
     alerts = clean_warehouse.query("select period_start from marts.alerts where rule_id = 'd7_retention_low'")
     assert set(pd.to_datetime(alerts["period_start"])) == expected
-    sized = cohorts[cohorts["cohort_size"] >= 10].dropna(subset=["d7_retention"])
-    assert (sized["d7_retention"] < 0.25).mean() > 0.8, "planted D7 of 0.18 should breach on most cohort days"
+    seen = cohorts.dropna(subset=["d7_retention"])
+    pooled = seen["d7_active_customers"].sum() / seen["cohort_size"].sum()
+    assert pooled < 0.25, f"the planted D7 of 0.18 should breach the 25% rule, got {pooled:.3f}"
+    assert len(expected) > len(seen) / 2
 
 
-def test_refund_alert_stays_silent_when_refunds_stay_low(clean_raw_dir: Path, clean_warehouse: Warehouse) -> None:
-    """Refund rate by order day, recomputed from the raw files: never three days running above 5%."""
-    orders = _raw(clean_raw_dir, "orders")
-    items = _raw(clean_raw_dir, "order_items").merge(orders[["order_id", "ordered_at", "status"]], on="order_id")
+def _refund_alerts_expected(raw_dir: Path) -> set[pd.Timestamp]:
+    """Days ending a run of 3+ order days with refunds above 5% of gmv, from the raw files."""
+    orders = _raw(raw_dir, "orders")
+    items = _raw(raw_dir, "order_items").merge(orders[["order_id", "ordered_at", "status"]], on="order_id")
     items = items[items["status"] != "cancelled"]
     items["gmv"] = items["quantity"].astype(float) * items["unit_price"].astype(float)
-    refunds = _raw(clean_raw_dir, "returns").groupby("order_item_id")["refund_amount"].sum().astype(float)
+    returns_path = raw_dir / "returns.parquet"
+    refunds = (pd.read_parquet(returns_path).groupby("order_item_id")["refund_amount"].sum().astype(float)
+               if returns_path.exists() else pd.Series(dtype=float))
     items["refund"] = items["order_item_id"].map(refunds).fillna(0.0)
     daily = items.groupby(items["ordered_at"].dt.normalize())[["refund", "gmv"]].sum()
-    breached = (daily["refund"] / daily["gmv"] > 0.05).astype(int)
-    longest_run = breached.groupby((breached != breached.shift()).cumsum()).cumsum().max()
-    fired = clean_warehouse.query("select count(*) as n from marts.alerts where rule_id = 'refund_rate_high'")["n"][0]
-    assert (longest_run >= 3) == (fired > 0)
-    assert fired == 0, "the demo shop's refunds stay under 5% of GMV"
+    daily = daily[daily["gmv"] > 0]
+    breached = daily["refund"] / daily["gmv"] > 0.05
+    run = breached.astype(int).groupby((breached != breached.shift()).cumsum()).cumsum()
+    return set(run[breached & (run >= 3)].index)
+
+
+def _refund_alerts(warehouse: Warehouse) -> set[pd.Timestamp]:
+    fired = warehouse.query("select period_start from marts.alerts where rule_id = 'refund_rate_high'")
+    return set(pd.to_datetime(fired["period_start"]))
+
+
+def test_refund_alert_fires_exactly_on_three_day_runs(clean_raw_dir: Path, clean_warehouse: Warehouse) -> None:
+    """On the demo shop, a few order days running have refunds above 5%: the alert names those days."""
+    expected = _refund_alerts_expected(clean_raw_dir)
+    assert expected, "the fixture shop is expected to breach the refund rule somewhere"
+    assert _refund_alerts(clean_warehouse) == expected
+
+
+def test_refund_alert_stays_silent_without_refunds(online_retail_raw_dir: Path,
+                                                   online_retail_warehouse: Warehouse) -> None:
+    """Online Retail exports no returns: no refund alert, and no other alert on a series it lacks."""
+    assert _refund_alerts_expected(online_retail_raw_dir) == set()
+    assert _refund_alerts(online_retail_warehouse) == set()
+    fired = set(online_retail_warehouse.query("select distinct rule_id from marts.alerts")["rule_id"])
+    assert "registration_conversion_low" not in fired
 
 
 def test_coupon_expiring_audience_matches_the_raw_issuances(clean_raw_dir: Path, clean_warehouse: Warehouse) -> None:
