@@ -36,13 +36,13 @@ new_customer_clv_by_quarter as (
         avg(predicted_clv) as mean_predicted_clv
     from customer_ltv
     where predicted_clv is not null
-    group by 1
+    group by cast({{ dbt.date_trunc('quarter', 'first_order_date') }} as date)
 ),
 
 new_customer_clv_change as (
     select
         period_start,
-        mean_predicted_clv / lag(mean_predicted_clv) over (order by period_start) - 1 as change
+        mean_predicted_clv / lag(mean_predicted_clv) over (order by period_start) - 1 as clv_change
     from new_customer_clv_by_quarter
 ),
 
@@ -79,7 +79,7 @@ unioned as (
         'new_customer_predicted_clv_change' as metric,
         'quarter' as grain,
         period_start,
-        change as metric_value
+        clv_change as metric_value
     from new_customer_clv_change
 ),
 

@@ -59,9 +59,9 @@ as_of as (
 customer_events as (
     -- An event belongs to a customer through its own customer_id or its session's.
     select
-        coalesce(events.customer_id, sessions.customer_id) as customer_id,
         events.event_type,
-        events.event_at
+        events.event_at,
+        coalesce(events.customer_id, sessions.customer_id) as customer_id
     from events
     inner join sessions
         on events.session_id = sessions.session_id
@@ -72,9 +72,8 @@ churn_risk_high_value as (
     select
         lifecycle.customer_id,
         'churn_risk_high_value' as audience,
-        lifecycle.lifecycle_stage || ' customer in ' || rfm.rfm_value_class
-        || ', last order ' || cast(lifecycle.days_since_last_order as {{ dbt.type_string() }}) || ' days ago'
-        as reason,
+        lifecycle.lifecycle_stage || ' customer in ' || rfm.rfm_value_class || ', last order '
+        || cast(lifecycle.days_since_last_order as {{ dbt.type_string() }}) || ' days ago' as reason,
         'call or send a personal win-back offer' as recommended_action
     from lifecycle
     inner join rfm
@@ -121,7 +120,7 @@ cart_abandoned_24h as (
     where
         customer_events.event_type = 'add_to_cart'
         and cast(customer_events.event_at as date) = as_of.as_of_date
-        and customer_events.customer_id not in (select customer_id from orders_on_as_of_day)
+        and customer_events.customer_id not in (select orders_on_as_of_day.customer_id from orders_on_as_of_day)
     group by customer_events.customer_id
 ),
 
@@ -148,7 +147,7 @@ silent_after_signup_72h as (
         exists (select 1 from events)
         and customers.signed_up_at
         <= {{ dbt.dateadd('hour', -var('silent_after_signup_hours'), dbt.dateadd('day', 1, 'as_of.as_of_date')) }}
-        and customers.customer_id not in (select customer_id from browsing_customers)
+        and customers.customer_id not in (select browsing_customers.customer_id from browsing_customers)
 ),
 
 replenishment_due as (
@@ -179,13 +178,13 @@ final as (
         members.customer_id,
         members.audience,
         members.reason,
+        members.recommended_action,
+        send_hours.preferred_send_hour,
         case
             when rfm.rfm_value_class like 'important%' then 1
             when lifecycle.lifecycle_stage in ('new', 'active', 'reactivated') then 2
             else 3
-        end as priority,
-        members.recommended_action,
-        send_hours.preferred_send_hour
+        end as priority
     from members
     inner join send_hours
         on members.customer_id = send_hours.customer_id
