@@ -59,6 +59,10 @@ MIN_REPEAT_BUYERS = 10
 LOG_PARAM_BOUNDS = (math.log(1e-8), math.log(1e8))
 # Beyond this a + b the dropout probability's Beta posterior is treated as a point mass.
 CONCENTRATED_BETA = 1e5
+# A failed line search counts as converged where the mean log-likelihood per customer
+# changes by less than this per unit of log-parameter: a 1% move of any parameter
+# then changes it by under 1e-6, far below anything the data can tell apart.
+FLAT_GRADIENT = 1e-4
 
 
 @dataclass(frozen=True)
@@ -209,9 +213,17 @@ def _maximise(
         objective, start, jac=True, method="L-BFGS-B", bounds=[LOG_PARAM_BOUNDS] * len(start),
         options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8},
     )
+    converged = bool(result.success)
+    if not converged and np.isfinite(result.fun):
+        # L-BFGS-B's line search gives up ("ABNORMAL") on a likelihood that is flat
+        # along a ridge, as when a fit heads for the a, b -> infinity limit (dropout
+        # the same for everyone): the log-likelihood then changes by ~1e-5 when a and
+        # b double. A stationary point (gradient of the mean log-likelihood per
+        # customer below FLAT_GRADIENT) is as good a fit as the data allow.
+        converged = float(np.max(np.abs(objective(result.x)[1]))) < FLAT_GRADIENT
     total_ll = -float(result.fun) * n_customers
     message = str(result.message)
-    if not (result.success and np.isfinite(total_ll)):
+    if not (converged and np.isfinite(total_ll)):
         return result.x, total_ll, False, message, f"optimiser failed: {message}"
     return result.x, total_ll, True, message, None
 
