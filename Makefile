@@ -30,13 +30,14 @@ demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is
 		$(PY) scripts/generate_shop.py --out $(DEFAULT_RAW_DIR); \
 	fi
 
-build: demo-data  ## Set up, then load, audit, dbt build and publish the warehouse (write-audit-publish)
-	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)" --skip-quality
+build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish the warehouse
+	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
 	@echo "  query it:  $(PY) -c \"import duckdb; print(duckdb.connect('$(ORCHARD_DUCKDB_PATH)', read_only=True).sql('select * from marts.dim_dates limit 5'))\""
 	@echo "  or any DuckDB 2.x client:  duckdb $(ORCHARD_DUCKDB_PATH)   (schemas raw, staging, intermediate, quarantine, marts)"
 	@echo "  docs:      $(DBT) docs serve --port 8080"
+	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
 
 test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
 	$(PY) -m pytest
@@ -46,4 +47,4 @@ lint: venv  ## sqlfluff over every model and analysis
 	$(VENV)/bin/sqlfluff lint models analyses --processes 2
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
-	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building
+	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building $(CURDIR)/data/quality_docs
