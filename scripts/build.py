@@ -59,7 +59,7 @@ def checkpoint(path: Path) -> None:
         con.execute("checkpoint")
 
 
-def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool) -> None:
+def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None) -> None:
     staging_file = building_path(published)
     remove_database(staging_file)
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file)}
@@ -69,12 +69,13 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
     if quality:
         step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
                                          "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
-    step("dbt build (models and tests)", [str(BIN / "dbt"), "build"], env)
+    vars_args = ["--vars", dbt_vars] if dbt_vars else []
+    step("dbt build (models and tests)", [str(BIN / "dbt"), "build", *vars_args], env)
     if quality:
         step("mart data-quality suites", [python, "scripts/check_quality.py", "--stage", "marts",
                                           "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     if docs:
-        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--quiet"], env)
+        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--quiet", *vars_args], env)
     checkpoint(staging_file)
     os.replace(staging_file, published)
     print(f"==> published {published}")
@@ -91,6 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where the data-quality reports (GX data docs) go (default: data/quality_docs)")
     parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations suites")
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
+    parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
     return parser.parse_args(argv)
 
 
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     published = args.duckdb_path.resolve()
     published.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs)
+        build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
+              dbt_vars=args.vars)
     except StepFailed as error:
         state = "unchanged" if published.exists() else "not created"
         print(f"orchard: {error}; the published warehouse {published} is {state}", file=sys.stderr)
