@@ -12,8 +12,16 @@
     cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
+{#- DuckDB's try_cast('1.5' as bigint) rounds to 2: an integer must round-trip exactly, or it is unreadable. -#}
 {% macro duckdb__safe_cast(expression, data_type) -%}
-    try_cast({{ expression }} as {{ data_type }})
+    {%- if data_type | lower | trim in ['bigint', 'integer', 'int', 'smallint', 'hugeint'] -%}
+        case
+            when try_cast({{ expression }} as decimal(38, 9)) = try_cast({{ expression }} as {{ data_type }})
+                then try_cast({{ expression }} as {{ data_type }})
+        end
+    {%- else -%}
+        try_cast({{ expression }} as {{ data_type }})
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro spark__safe_cast(expression, data_type) -%}

@@ -78,16 +78,7 @@ filled as (
 rates as (
     select
         *,
-        {%- for step in steps %}
-            {%- set previous = 'sessions' if loop.first else steps[loop.index0 - 1] ~ '_sessions' %}
-            case
-                when {{ previous }} > 0 then {{ step }}_sessions * 1.0 / {{ previous }}
-            end as {{ step }}_conversion,
-        {%- endfor %}
-        case when sessions > 0 then purchase_sessions * 1.0 / sessions end as overall_conversion,
-        case
-            when add_to_cart_sessions > 0 then cart_abandoned_sessions * 1.0 / add_to_cart_sessions
-        end as cart_abandonment_rate
+        {{ funnel_step_rates(steps) }}
     from filled
 ),
 
