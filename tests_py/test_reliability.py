@@ -351,11 +351,7 @@ CASES: dict[str, Case] = {
     "fractional_quantity": Case(_fractional_quantity, "quarantine_row:order_items:I3"),
 }
 
-XFAIL: dict[str, str] = {
-    "timestamps_with_offset": (
-        "BUG: try_cast('2025-03-01T11:15:00+02:00' as timestamp) drops the offset, so a +02:00 "
-        "timestamp is stored as 11:15 UTC instead of 09:15 UTC (neither converted nor quarantined)"),
-}
+XFAIL: dict[str, str] = {}
 
 
 @dataclass

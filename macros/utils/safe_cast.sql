@@ -12,13 +12,18 @@
     cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
-{#- DuckDB's try_cast('1.5' as bigint) rounds to 2: an integer must round-trip exactly, or it is unreadable. -#}
+{#- DuckDB's try_cast('1.5' as bigint) rounds to 2: an integer must round-trip exactly, or it is unreadable.
+    try_cast of '2025-03-01T11:15:00+02:00' as timestamp drops the offset: timestamps go through timestamptz. -#}
 {% macro duckdb__safe_cast(expression, data_type) -%}
     {%- if data_type | lower | trim in ['bigint', 'integer', 'int', 'smallint', 'hugeint'] -%}
         case
             when try_cast({{ expression }} as decimal(38, 9)) = try_cast({{ expression }} as {{ data_type }})
                 then try_cast({{ expression }} as {{ data_type }})
         end
+    {%- elif data_type | lower | trim == 'timestamp' -%}
+        {#- Through timestamptz so '...+02:00' and '...Z' land in UTC; naive values read as UTC
+            (the profile sets TimeZone = UTC), so a typed Parquet timestamp is unchanged. -#}
+        timezone('UTC', try_cast({{ expression }} as timestamptz))
     {%- else -%}
         try_cast({{ expression }} as {{ data_type }})
     {%- endif -%}
