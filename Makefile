@@ -44,7 +44,10 @@ test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL 
 	$(MAKE) --no-print-directory lint
 
 lint: venv  ## sqlfluff over every model and analysis
-	$(VENV)/bin/sqlfluff lint models analyses --processes 2
+	@# The dbt templater opens a DuckDB connection: give it a scratch file, never the warehouse
+	@# (which may not exist yet on a fresh clone).
+	@mkdir -p target
+	ORCHARD_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(VENV)/bin/sqlfluff lint models analyses --processes 2
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
 	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building $(CURDIR)/data/quality_docs
