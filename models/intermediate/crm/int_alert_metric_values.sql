@@ -88,7 +88,7 @@ final as (
         metric,
         grain,
         period_start,
-        cast(metric_value as double) as metric_value
+        cast(metric_value as {{ type_double() }}) as metric_value
     from unioned
     where metric_value is not null
 )
