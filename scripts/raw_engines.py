@@ -134,10 +134,15 @@ class PostgresEngine:
             self._replace(con, f"select * from raw.{table}", "raw", table)
 
     def query(self, sql: str) -> pd.DataFrame:
-        with self.connection, self.connection.cursor() as cursor:
-            cursor.execute(sql)
-            names = [column.name for column in cursor.description]
-            return pd.DataFrame(cursor.fetchall(), columns=names)
+        import psycopg2
+
+        try:
+            with self.connection, self.connection.cursor() as cursor:
+                cursor.execute(sql)
+                names = [column.name for column in cursor.description]
+                return pd.DataFrame(cursor.fetchall(), columns=names)
+        except psycopg2.Error as error:
+            raise EngineError(f"PostgreSQL: {str(error).strip().splitlines()[0]} (in: {sql})") from None
 
     def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
         with duckdb.connect() as con:
@@ -181,7 +186,12 @@ class SparkEngine:
             self._replace_from_parquet(con, f"select * from raw.{table}", "raw", table)
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self.session.sql(sql).toPandas()
+        from pyspark.errors import AnalysisException
+
+        try:
+            return self.session.sql(sql).toPandas()
+        except AnalysisException as error:
+            raise EngineError(f"Spark: {str(error).strip().splitlines()[0]} (in: {sql})") from None
 
     def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
         with duckdb.connect() as con:
