@@ -31,6 +31,11 @@ demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is
 	fi
 
 build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish the warehouse
+ifneq ($(filter postgres spark,$(ORCHARD_TARGET)),)
+	$(PY) scripts/build_engine.py --target $(ORCHARD_TARGET) --raw-dir "$(RAW_DIR)"
+	@echo
+	@echo "Warehouse built on target $(ORCHARD_TARGET) (profiles.yml; schemas raw, staging, intermediate, quarantine, marts)"
+else
 	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
@@ -38,6 +43,7 @@ build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests),
 	@echo "  or any DuckDB 2.x client:  duckdb $(ORCHARD_DUCKDB_PATH)   (schemas raw, staging, intermediate, quarantine, marts)"
 	@echo "  docs:      $(DBT) docs serve --port 8080"
 	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
+endif
 
 test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
 	$(PY) -m pytest

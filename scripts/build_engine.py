@@ -1,0 +1,78 @@
+"""Build the warehouse on PostgreSQL or Spark (`make build ORCHARD_TARGET=postgres|spark`).
+
+The same project as the DuckDB build (scripts/build.py), in the order another
+engine needs:
+
+1. load: the raw files are validated against the contract by load_raw.py (in a
+   scratch DuckDB file) and copied into the target's schema raw
+   (scripts/raw_engines.py: COPY on PostgreSQL, Parquet tables on Spark);
+2. the raw data-quality suites run on the validated files (optional);
+3. `dbt build` of everything that does not need the CLV fit;
+4. the CLV fit step: scripts/clv.py reads the purchase days through the
+   target's connection, fits, and writes the parameters and predictions back
+   (dbt Python models run on neither dbt-postgres nor dbt-spark sessions);
+5. `dbt build` of the CLV models and everything downstream of them.
+
+On PostgreSQL every dbt invocation ends by granting the reader role select on
+schema marts (macros/utils/grant_reader_role.sql). There is no
+write-audit-publish swap here: a server's readers see the marts as dbt
+replaces them, table by table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from build import BIN, DEFAULT_RAW_DIR, REPO_ROOT, StepFailed, step
+
+ENGINES = ("postgres", "spark")
+FIT_STEP = "source:clv_fit_step+"
+
+
+def build(target: str, raw_dir: Path, quality: bool, dbt_vars: str | None, docs_dir: Path) -> None:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_TARGET": target}
+    python = str(BIN / "python")
+    dbt = [str(BIN / "dbt")]
+    vars_args = ["--vars", dbt_vars] if dbt_vars else []
+    with tempfile.TemporaryDirectory(prefix="orchard-raw-check-") as scratch:
+        checked = str(Path(scratch) / "raw.duckdb")
+        step(f"load raw files into {target}", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
+                                               "--duckdb-path", checked, "--target", target], env)
+        if quality:
+            step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
+                                             "--duckdb-path", checked, "--docs-dir", str(docs_dir)], env)
+    step("dbt build (all but the CLV fit)", [*dbt, "build", "--exclude", FIT_STEP, *vars_args], env)
+    step("CLV fit step", [python, "scripts/clv.py", "--target", target], env)
+    step("dbt build (CLV models and what reads them)", [*dbt, "build", "--select", FIT_STEP, *vars_args], env)
+    print(f"==> built on {target}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", choices=ENGINES, default=os.environ.get("ORCHARD_TARGET") or "postgres",
+                        help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
+    parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
+                        help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
+    parser.add_argument("--docs-dir", type=Path, default=REPO_ROOT / "data" / "quality_docs",
+                        help="where the raw data-quality report goes (default: data/quality_docs)")
+    parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations raw suites")
+    parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        build(args.target, args.raw_dir, quality=not args.skip_quality, dbt_vars=args.vars, docs_dir=args.docs_dir)
+    except StepFailed as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
