@@ -68,6 +68,11 @@ def bi_copy_path(published: Path) -> Path:
 BI_STORAGE_VERSION = "v1.4.0"
 
 
+def sql_string(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def write_bi_copy(source: Path, target: Path) -> None:
     """Copy schema marts (tables and their comments) into a new file in DuckDB 1.x's storage format."""
     print(f"==> marts for DuckDB 1.x clients ({BI_STORAGE_VERSION} storage)", flush=True)
@@ -81,19 +86,20 @@ def write_bi_copy(source: Path, target: Path) -> None:
         for table, comment in tables:
             con.execute(f'create table bi.marts."{table}" as select * from src.marts."{table}"')
             if comment:
-                con.execute(f'comment on table bi.marts."{table}" is ?', [comment])
+                con.execute(f'comment on table bi.marts."{table}" is {sql_string(comment)}')
         columns = con.execute("select table_name, column_name, comment from duckdb_columns() where database_name = 'src' "
                               "and schema_name = 'marts' and comment is not null and comment <> ''").fetchall()
         for table, column, comment in columns:
-            con.execute(f'comment on column bi.marts."{table}"."{column}" is ?', [comment])
+            con.execute(f'comment on column bi.marts."{table}"."{column}" is {sql_string(comment)}')
         con.execute("detach bi")
 
 
-def report_freshness(env: dict[str, str], vars_args: list[str]) -> None:
+def report_freshness(env: dict[str, str], vars_args: list[str], target_dir: Path = REPO_ROOT / "target") -> None:
     """Run `dbt source freshness`; stale sources are a WARNING, never a failed build."""
     print("==> source freshness", flush=True)
-    results_path = Path(env["ORCHARD_DUCKDB_PATH"] + ".sources.json")
-    subprocess.run([str(BIN / "dbt"), "--quiet", "source", "freshness", "--output", str(results_path), *vars_args],
+    results_path = target_dir / "sources.json"
+    results_path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "dbt"), "--quiet", "source", "freshness", "--target-path", str(target_dir), *vars_args],
                    cwd=REPO_ROOT, env=env, check=False, capture_output=True, text=True)
     if not results_path.exists():
         print("WARNING: source freshness could not be checked (dbt source freshness wrote no results)", flush=True)
@@ -109,7 +115,6 @@ def report_freshness(env: dict[str, str], vars_args: list[str]) -> None:
         else:
             print(f"WARNING: source {source}: freshness not checked ({result.get('error') or result['status']})",
                   flush=True)
-    results_path.unlink()
 
 
 def checkpoint(path: Path) -> None:
