@@ -33,11 +33,13 @@ ENGINES = ("postgres", "spark")
 FIT_STEP = "source:clv_fit_step+"
 
 
-def build(target: str, raw_dir: Path, quality: bool, dbt_vars: str | None, docs_dir: Path) -> None:
+def build(target: str, raw_dir: Path, quality: bool, dbt_tests: bool, dbt_vars: str | None, docs_dir: Path) -> None:
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_TARGET": target}
     python = str(BIN / "python")
     dbt = [str(BIN / "dbt")]
-    vars_args = ["--vars", dbt_vars] if dbt_vars else []
+    # Without tests: seeds and models only, still in one dbt invocation (one JVM start on Spark).
+    build_args = (["--vars", dbt_vars] if dbt_vars else []) + (
+        [] if dbt_tests else ["--resource-type", "seed", "--resource-type", "model"])
     with tempfile.TemporaryDirectory(prefix="orchard-raw-check-") as scratch:
         checked = str(Path(scratch) / "raw.duckdb")
         step(f"load raw files into {target}", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
@@ -45,9 +47,9 @@ def build(target: str, raw_dir: Path, quality: bool, dbt_vars: str | None, docs_
         if quality:
             step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
                                              "--duckdb-path", checked, "--docs-dir", str(docs_dir)], env)
-    step("dbt build (all but the CLV fit)", [*dbt, "build", "--exclude", FIT_STEP, *vars_args], env)
+    step("dbt build (all but the CLV fit)", [*dbt, "build", "--exclude", FIT_STEP, *build_args], env)
     step("CLV fit step", [python, "scripts/clv.py", "--target", target], env)
-    step("dbt build (CLV models and what reads them)", [*dbt, "build", "--select", FIT_STEP, *vars_args], env)
+    step("dbt build (CLV models and what reads them)", [*dbt, "build", "--select", FIT_STEP, *build_args], env)
     print(f"==> built on {target}")
 
 
@@ -60,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--docs-dir", type=Path, default=REPO_ROOT / "data" / "quality_docs",
                         help="where the raw data-quality report goes (default: data/quality_docs)")
     parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations raw suites")
+    parser.add_argument("--skip-dbt-tests", action="store_true",
+                        help="build seeds and models only (Spark in CI: its data tests would take minutes)")
     parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
     return parser.parse_args(argv)
 
@@ -67,7 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        build(args.target, args.raw_dir, quality=not args.skip_quality, dbt_vars=args.vars, docs_dir=args.docs_dir)
+        build(args.target, args.raw_dir, quality=not args.skip_quality, dbt_tests=not args.skip_dbt_tests,
+              dbt_vars=args.vars, docs_dir=args.docs_dir)
     except StepFailed as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 1

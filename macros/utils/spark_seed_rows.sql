@@ -9,7 +9,8 @@
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set batch_size = get_batch_size() -%}
     {%- set column_override = model['config'].get('column_types', {}) -%}
-    {%- set escape = target.method == 'session' -%}
+    {#- dbt's target context does not carry the Spark method: profiles.yml takes it from this env var. -#}
+    {%- set escape = env_var('ORCHARD_SPARK_METHOD', 'session') == 'session' -%}
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(batch_size) -%}
         {%- set bindings = [] -%}
