@@ -364,3 +364,41 @@ def test_cdnow_order_ids_are_stable_under_until(cdnow_import, cdnow_calibration_
     full = cdnow_import[2]["orders"].set_index("order_id")["ordered_at"]
     calibration = pd.read_parquet(cdnow_calibration_import / "orders.parquet").set_index("order_id")["ordered_at"]
     assert (full.loc[calibration.index] == calibration).all()
+
+
+# --------------------------------------------------------------------------- Online Retail warehouse
+
+
+@needs_retail
+def test_online_retail_warehouse_subtracts_the_credit_notes(retail_source: pd.DataFrame, retail_import,
+                                                           online_retail_warehouse) -> None:
+    """Built warehouse: every sale invoice is an order (clean or quarantined), every matched credit
+    note a clean return, and net revenue is gmv minus exactly those credits."""
+    summary = retail_import[1]
+    wh = online_retail_warehouse
+
+    def count(relation: str) -> int:
+        return int(wh.query(f"select count(*) as n from {relation}")["n"].iloc[0])
+
+    sale_invoices = retail_source.loc[~retail_source["InvoiceNo"].str.startswith("C"), "InvoiceNo"].nunique()
+    assert count("staging.stg_shop__orders") + count("quarantine.quarantine_shop__orders") == sale_invoices
+    assert count("staging.stg_shop__orders where order_id like 'C%'") == 0
+    assert (count("staging.stg_shop__returns"), count("quarantine.quarantine_shop__returns")) == (summary.returns, 0)
+
+    totals = wh.query("""
+        select sum(gmv) as gmv, sum(discount) as discount, sum(refund) as refund, sum(net_revenue) as net_revenue
+        from marts.fct_orders where status <> 'cancelled'
+    """).iloc[0]
+    cancellations = retail_source[retail_source["InvoiceNo"].str.startswith("C")].drop_duplicates()
+    returned_ids = set(pd.read_parquet(retail_import[0] / "returns.parquet")["return_id"])
+    matched = cancellations[import_online_retail.keyed_lines(cancellations)["line_id"].isin(returned_ids)]
+    credited = Decimal(int(np.round(-matched["Quantity"] * matched["UnitPrice"] * 100).sum())) / 100
+    assert Decimal(str(totals["refund"])) == credited
+    assert Decimal(str(totals["net_revenue"])) == Decimal(str(totals["gmv"])) - Decimal(str(totals["discount"])) - credited
+
+    # Customer 16446: the 80,995 units invoiced and credited the same morning net to nothing; what
+    # remains is their other invoice.
+    other = retail_source[retail_source["InvoiceNo"] == "553573"]
+    expected = Decimal(int(np.round(other["Quantity"] * other["UnitPrice"] * 100).sum())) / 100
+    lifetime = wh.query("select lifetime_net_revenue from marts.dim_customers where customer_id = '16446'")
+    assert Decimal(str(lifetime["lifetime_net_revenue"].iloc[0])) == expected
