@@ -309,7 +309,7 @@ def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.fixture(scope="module")
 def shopify_warehouse(shopify_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    return build_warehouse(shopify_raw, tmp_path_factory.mktemp("shopify_wh"), select="+fct_orders",
+    return build_warehouse(shopify_raw, tmp_path_factory.mktemp("shopify_wh"), select="+fct_orders +quarantine_shop__orders",
                            dbt_vars={"as_of_date": "2024-03-31"})
 
 
