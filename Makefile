@@ -36,7 +36,8 @@ build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests),
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
 	@echo "  query it:  $(PY) -c \"import duckdb; print(duckdb.connect('$(ORCHARD_DUCKDB_PATH)', read_only=True).sql('select * from marts.dim_dates limit 5'))\""
 	@echo "  or any DuckDB 2.x client:  duckdb $(ORCHARD_DUCKDB_PATH)   (schemas raw, staging, intermediate, quarantine, marts)"
-	@echo "  docs:      $(DBT) docs serve --port 8080"
+	@echo "  BI tools with a DuckDB 1.x driver (Superset, DBeaver):  $(basename $(ORCHARD_DUCKDB_PATH))_bi.duckdb   (schema marts)"
+	@echo "  docs site: $(CURDIR)/target/static_index.html   (one file; or $(DBT) docs serve --port 8080)"
 	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
 
 test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
