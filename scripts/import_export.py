@@ -42,7 +42,7 @@ def import_export(mapping_path: Path, in_dir: Path, out_dir: Path | None, replac
     if out_dir is not None:
         check_out_dir(out_dir, replace)  # fail before reading anything
     steps = len(mapping.sources) + len(mapping.tables) + 1
-    with tqdm(total=steps, disable=not show_progress, unit="step", file=sys.stderr) as bar:
+    with tqdm(total=steps, disable=not show_progress, unit="step", file=sys.stderr, leave=False) as bar:
         def step(label: str) -> None:
             bar.set_description(label)
             bar.update(1)

@@ -7,7 +7,7 @@ is a MappingError naming the mapping file and the key at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,7 +73,7 @@ class Mapping:
     thousands: str
     decimal: str
     sources: dict[str, Source]
-    tables: dict[str, TableMapping] = field(default_factory=dict)
+    tables: dict[str, TableMapping]
 
 
 def quote_identifier(name: str) -> str:
