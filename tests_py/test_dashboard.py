@@ -31,6 +31,11 @@ def warehouse(clean_warehouse: Warehouse) -> Iterator[Warehouse]:
     previous = os.environ.get("ORCHARD_DUCKDB_PATH")
     os.environ["ORCHARD_DUCKDB_PATH"] = str(clean_warehouse.duckdb_path)
     yield clean_warehouse
+    # The app caches its read-only connection; close it so that later tests (dbt, mf) can lock the file.
+    import ui
+
+    ui.connection(str(clean_warehouse.duckdb_path)).close()
+    ui.connection.clear()
     if previous is None:
         del os.environ["ORCHARD_DUCKDB_PATH"]
     else:
