@@ -316,7 +316,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=parse_sizes, default=[5_000, 100_000, 1_000_000],
                         help="shop sizes in customers, comma-separated (default: 5000,100000,1000000; "
-                             "a 1M shop is ~3 GB of Parquet and takes hours on 2 cores)")
+                             "a 1M shop is ~3 GB of Parquet)")
     parser.add_argument("--days", type=int, default=730,
                         help=f"days of history per shop, ending {END_DATE} (default 730)")
     parser.add_argument("--dirty-rate", type=float, default=0.0,
