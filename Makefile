@@ -12,7 +12,7 @@ export ORCHARD_DUCKDB_PATH ?= $(CURDIR)/data/orchard.duckdb
 DEFAULT_RAW_DIR := $(CURDIR)/data/raw
 RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 
-.PHONY: help venv demo-data build dashboard test lint clean
+.PHONY: help venv demo-data build dashboard test lint clean bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,11 @@ lint: venv  ## sqlfluff over every model and analysis
 	@# (which may not exist yet on a fresh clone).
 	@mkdir -p target
 	ORCHARD_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(VENV)/bin/sqlfluff lint models analyses --processes 2
+
+# make bench BENCH_SIZES=5000 for a quick run; BENCH_ARGS passes more options (see --help).
+BENCH_SIZES ?= 5000,100000,1000000
+bench: venv  ## Time every build stage vs the floor, pandas and a daily incremental, per shop size (BENCH_SIZES)
+	$(PY) scripts/benchmark.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
 	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building $(CURDIR)/data/quality_docs
