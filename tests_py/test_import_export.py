@@ -279,6 +279,7 @@ def test_unknown_source_column_is_one_line_naming_file_and_column(tmp_path: Path
     ("ordered_at: Created at", "ordred_at: Created at", "['ordred_at'] not in the contract table"),
     ('"\\"Name\\" || \'-\' || _line_in_group"', '"\\"Nme\\" || \'-\' || _line_in_group"', "tables.order_items:"),
     ("Lineitem quantity: integer", "Lineitem qty: integer", "no column 'Lineitem qty'"),
+    ("list_price: Variant Price", "list_price: Title", "declare the source column under sources.products.types"),
     ('file: "customers_export*.csv"', 'file: "clients*.csv"', "no file matches 'clients*.csv'"),
     ("timezone: UTC", "timezone: Mars/Olympus", "unknown time zone"),
     ("format: shopify", "format: [shopify", "not valid YAML"),

@@ -128,8 +128,10 @@ def run_query(con: duckdb.DuckDBPyConnection, mapping: Mapping, table: str) -> p
     try:
         return con.sql(table_query(mapping, table)).to_arrow_table()
     except duckdb.Error as error:
-        first = _DUCKDB_MESSAGE.sub("", str(error)).split("\nLINE ")[0]
-        raise MappingError(f"{mapping.path}: tables.{table}: {' '.join(first.split())[:400]}") from error
+        first = " ".join(_DUCKDB_MESSAGE.sub("", str(error)).split("\nLINE ")[0].split())[:400]
+        if isinstance(error, duckdb.ConversionException):  # text reached a typed column unparsed
+            first += f" (declare the source column under sources.{mapping.tables[table].source}.types)"
+        raise MappingError(f"{mapping.path}: tables.{table}: {first}") from error
 
 
 def check_renames(mapping: Mapping, table: str, header: list[str], file: Path) -> None:
