@@ -33,8 +33,7 @@ class Filters:
                 "all_channels": not self.channels}
 
 
-# `channel = any($channels)` with an empty list matches nothing, hence the flag.
-CHANNEL = "($all_channels or {column} = any($channels))"
+# Channel filters read `($all_channels or channel = any($channels))`: an empty list would match nothing.
 
 
 def warehouse_path() -> Path:
@@ -202,7 +201,7 @@ def session_funnel(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = 
             sum(purchase_sessions) / nullif(sum(sessions), 0) as overall_conversion,
             sum(cart_abandoned_sessions) / nullif(sum(add_to_cart_sessions), 0) as cart_abandonment_rate
         from marts.funnel_daily
-        where date_day between $start and $end and {CHANNEL.format(column="channel")}
+        where date_day between $start and $end and ($all_channels or channel = any($channels))
         {"group by " + by + " order by sessions desc" if by else ""}
     """, f)
 
@@ -330,7 +329,8 @@ def coupons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def channel_economics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Spend, new customers, CAC and LTV/CAC per channel over the months in the range."""
+    """Spend, new customers and CAC per channel over the months in the range; the 365-day gross
+    margin per customer and LTV/CAC over those of its months whose 365 days have all passed."""
     return query(con, """
         select
             channel,
@@ -339,7 +339,9 @@ def channel_economics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
             sum(spend) / nullif(sum(new_customers), 0) as cac,
             sum(case when is_window_passed then ltv_365_gross_margin end)
                 / nullif(sum(case when is_window_passed then new_customers end), 0)
-                as ltv_365_gross_margin_per_customer
+                as ltv_365_gross_margin_per_customer,
+            sum(case when is_window_passed then ltv_365_gross_margin end)
+                / nullif(sum(case when is_window_passed then spend end), 0) as ltv_to_cac
         from marts.channel_performance
         where month_start between date_trunc('month', $start::date) and $end
             and ($all_channels or channel = any($channels))
