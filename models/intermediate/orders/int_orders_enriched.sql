@@ -76,7 +76,7 @@ final as (
     select
         *,
         -- Cancelled orders get no number: 1 is the first valid order.
-        case when is_valid then sequence_in_validity end as customer_order_number,
+        cast(case when is_valid then sequence_in_validity end as {{ dbt.type_bigint() }}) as customer_order_number,
         is_valid and sequence_in_validity = 1 as is_first_order
     from sequenced
 )
