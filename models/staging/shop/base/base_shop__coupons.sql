@@ -34,7 +34,7 @@ versioned as (
         *,
         {{ key_version_columns(['coupon_id']) }},
         {# Orders name a coupon by its code: a code shared by two coupons resolves to neither. #}
-        (dense_rank() over (partition by coupon_code order by coupon_id) + dense_rank() over (partition by coupon_code order by coupon_id desc) - 1) as coupons_with_code
+        count(distinct coupon_id) over (partition by coupon_code) as coupons_with_code
     from typed
 ),
 
