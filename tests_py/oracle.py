@@ -18,8 +18,9 @@ shop has none, UCI Online Retail has exactly these kinds.
   2. an order with a null customer_id is dropped, and so are its items
      (guest checkout is not allowed) and their returns;
   3. an order item with quantity null or <= 0, or a negative unit_price,
-     unit_cost or item_discount_amount, is dropped (just that item, and its
-     returns; the order stays);
+     unit_cost or item_discount_amount, is dropped with its returns, and so is
+     its order with every other line of it (the contract's order <-> line
+     cascade: no published order is understated);
   4. an order item whose order is not a clean order is dropped (orphan FK),
      and so is a return whose item is not a clean item.
 Not applied (the fixture shops do not have them): conflicting duplicate keys,
@@ -38,8 +39,8 @@ docstring of the function that makes it):
 - D4  fct_orders.channel / device_type are those of the order's session; an
       order without a (known) session gets 'unknown', the contract's catch-all
       value for these enums.
-- D5  an order whose items were all quarantined keeps its row with gmv 0
-      (it still counts as a valid order when its status says so).
+- D5  an order without any clean item (it had none in the export) keeps its
+      row with gmv 0 (it still counts as a valid order when its status says so).
 - D6  returned_quantity of an item = sum of its returns' quantities (0 if none).
 - D7  order-discount allocation: largest remainder in whole cents, ties by
       order_item_id; an order whose lines all have gmv 0 splits by line count.
@@ -237,6 +238,7 @@ def clean_tables(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         | (items["unit_price"] < 0).fillna(False) | (items["unit_cost"] < 0).fillna(False)
         | (items["item_discount_amount"] < 0).fillna(False)
     )
+    orders = orders[~orders["order_id"].isin(items.loc[bad_item, "order_id"].dropna())]
     items = items[~bad_item & items["order_id"].isin(orders["order_id"])]
     returns = t["returns"]
     returns = returns[returns["order_item_id"].isin(items["order_item_id"])]
