@@ -47,15 +47,54 @@ typed as (
             {%- endfor %}
             null
         ) as invalid_value_reason,
-        {{ exact_copy_number(raw_columns) }} as exact_copy_number
+        {{ row_fingerprint(raw_columns) }} as raw_fingerprint
     from source
+),
+
+{#- Keys held by more than one raw row: only their rows need the duplicate windows. #}
+duplicated_keys as (
+    select
+        {{ spec.primary_key | join(', ') }},
+        1 as has_duplicated_key
+    from typed
+    group by {{ spec.primary_key | join(', ') }}
+    having count(*) > 1
+),
+
+keyed as (
+    select
+        typed.*,
+        coalesce(duplicated_keys.has_duplicated_key, 0) = 1 as has_duplicated_key
+    from typed
+    left join duplicated_keys
+        on {% for key in spec.primary_key -%}
+            typed.{{ key }} {{ '=' if key in spec.get('required_key', spec.primary_key) else 'is not distinct from' }}
+            duplicated_keys.{{ key }}{{ ' and ' if not loop.last }}
+        {%- endfor %}
 ),
 
 versioned as (
     select
         *,
+        1 as exact_copy_number,
+        1 as key_versions
+        {%- if spec.get('updated_at') %},
+        {{ spec.updated_at }} as latest_updated_at,
+        1 as versions_at_updated_at
+        {%- endif %}
+    from keyed
+    where not has_duplicated_key
+    union all
+    select
+        *,
         {{ key_version_columns(spec.primary_key, spec.get('updated_at')) }}
-    from typed
+    from (
+        select
+            *,
+            {{ exact_copy_number(spec.primary_key + ['raw_fingerprint']) }} as exact_copy_number
+        from keyed
+        where has_duplicated_key
+    ) as rows_of_duplicated_keys
 ),
 
 checked as (
