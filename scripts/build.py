@@ -8,6 +8,12 @@
 3. publish: only when every audit passed, the new file is checkpointed and
    renamed over the published one (an atomic rename on one filesystem). A
    reader that holds the old file open keeps reading the old file.
+   Beside it, the marts alone go into a copy that DuckDB 1.x clients (Superset,
+   DBeaver, Evidence) can open, `<warehouse>_bi.duckdb` (--skip-bi-copy to skip).
+
+Source freshness (`dbt source freshness`) runs after the load: a source whose
+newest row is older than the var `freshness_warn_after_days` is reported as a
+WARNING and never stops the build.
 
 A failed step prints why and exits non-zero; the published warehouse is then
 exactly what it was before.
@@ -16,6 +22,7 @@ exactly what it was before.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -53,13 +60,71 @@ def step(name: str, args: list[str], env: dict[str, str]) -> None:
     print(f"    {name}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def bi_copy_path(published: Path) -> Path:
+    return published.with_name(published.stem + "_bi" + published.suffix)
+
+
+# The oldest storage format DuckDB 2.0 writes that 1.x readers (from 1.4) open.
+BI_STORAGE_VERSION = "v1.4.0"
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_bi_copy(source: Path, target: Path) -> None:
+    """Copy schema marts (tables and their comments) into a new file in DuckDB 1.x's storage format."""
+    print(f"==> marts for DuckDB 1.x clients ({BI_STORAGE_VERSION} storage)", flush=True)
+    remove_database(target)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{source}' as src (read_only)")
+        con.execute(f"attach '{target}' as bi (storage_version '{BI_STORAGE_VERSION}')")
+        con.execute("create schema bi.marts")
+        tables = con.execute("select table_name, comment from duckdb_tables() "
+                             "where database_name = 'src' and schema_name = 'marts' order by table_name").fetchall()
+        for table, comment in tables:
+            con.execute(f'create table bi.marts."{table}" as select * from src.marts."{table}"')
+            if comment:
+                con.execute(f'comment on table bi.marts."{table}" is {sql_string(comment)}')
+        columns = con.execute("select table_name, column_name, comment from duckdb_columns() where database_name = 'src' "
+                              "and schema_name = 'marts' and comment is not null and comment <> ''").fetchall()
+        for table, column, comment in columns:
+            con.execute(f'comment on column bi.marts."{table}"."{column}" is {sql_string(comment)}')
+        con.execute("detach bi")
+
+
+def report_freshness(env: dict[str, str], vars_args: list[str], target_dir: Path = REPO_ROOT / "target") -> None:
+    """Run `dbt source freshness`; stale sources are a WARNING, never a failed build."""
+    print("==> source freshness", flush=True)
+    results_path = target_dir / "sources.json"
+    results_path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "dbt"), "--quiet", "source", "freshness", "--target-path", str(target_dir), *vars_args],
+                   cwd=REPO_ROOT, env=env, check=False, capture_output=True, text=True)
+    if not results_path.exists():
+        print("WARNING: source freshness could not be checked (dbt source freshness wrote no results)", flush=True)
+        return
+    for result in json.loads(results_path.read_text())["results"]:
+        source = result["unique_id"].removeprefix("source.orchard.")
+        if result["status"] == "pass":
+            print(f"    {source}: fresh (newest row {result['max_loaded_at']})", flush=True)
+        elif result["status"] in ("warn", "error"):
+            age_days = result["max_loaded_at_time_ago_in_s"] / 86400
+            print(f"WARNING: source {source} is stale: newest row {result['max_loaded_at']}, {age_days:.0f} days "
+                  f"before {result['snapshotted_at']} (var freshness_warn_after_days)", flush=True)
+        else:
+            print(f"WARNING: source {source}: freshness not checked ({result.get('error') or result['status']})",
+                  flush=True)
+
+
 def checkpoint(path: Path) -> None:
     """Fold the write-ahead log into the file so that the rename carries everything."""
     with duckdb.connect(str(path)) as con:
         con.execute("checkpoint")
 
 
-def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None) -> None:
+def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
+          bi_copy: bool = True) -> None:
     staging_file = building_path(published)
     remove_database(staging_file)
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file)}
@@ -70,15 +135,22 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
         step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
                                          "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     vars_args = ["--vars", dbt_vars] if dbt_vars else []
+    report_freshness(env, vars_args)
     step("dbt build (models and tests)", [str(BIN / "dbt"), "build", *vars_args], env)
     if quality:
         step("mart data-quality suites", [python, "scripts/check_quality.py", "--stage", "marts",
                                           "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     if docs:
-        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--quiet", *vars_args], env)
+        # --static also writes target/static_index.html: the whole site in one file to publish anywhere
+        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--static", "--quiet", *vars_args], env)
     checkpoint(staging_file)
+    if bi_copy:
+        write_bi_copy(staging_file, building_path(bi_copy_path(published)))
     os.replace(staging_file, published)
     print(f"==> published {published}")
+    if bi_copy:
+        os.replace(building_path(bi_copy_path(published)), bi_copy_path(published))
+        print(f"==> published {bi_copy_path(published)} (marts only, readable by DuckDB 1.4+)")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,6 +164,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where the data-quality reports (GX data docs) go (default: data/quality_docs)")
     parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations suites")
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
+    parser.add_argument("--skip-bi-copy", action="store_true",
+                        help="skip the marts-only copy for DuckDB 1.x clients (<warehouse>_bi.duckdb)")
     parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
     return parser.parse_args(argv)
 
@@ -102,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     published.parent.mkdir(parents=True, exist_ok=True)
     try:
         build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
-              dbt_vars=args.vars)
+              dbt_vars=args.vars, bi_copy=not args.skip_bi_copy)
     except StepFailed as error:
         state = "unchanged" if published.exists() else "not created"
         print(f"orchard: {error}; the published warehouse {published} is {state}", file=sys.stderr)
