@@ -62,7 +62,8 @@ ORACLE_MARTS: dict[str, str] = {
     "customer_rfm": "customer_rfm", "customer_lifecycle": "customer_lifecycle",
     "customer_lifecycle_transitions": "customer_lifecycle_transitions",
     "cohort_retention_daily": "cohort_retention_daily", "cohort_retention_monthly": "cohort_retention_monthly",
-    "customer_ltv": "customer_ltv",
+    "customer_ltv": "customer_ltv", "referral_monthly": "referral_monthly",
+    "customer_referrals": "customer_referrals",
 }
 # Disk a shop needs per customer, with headroom: a 5k run peaked at 116 MB (raw Parquet ~3 KB a
 # customer, its history copy, two warehouses of about twice the raw files each, docs and logs).
@@ -332,8 +333,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"days of history per shop, ending {END_DATE} (default 730)")
     parser.add_argument("--dirty-rate", type=float, default=0.0,
                         help="share of bad rows the generator injects (default 0): the pandas oracle implements "
-                             "only the quarantine rules a clean shop needs, so on a dirty shop it would not compute "
-                             "the same marts as the build (the build runs every quarantine rule either way)")
+                             "only part of the quarantine (not events' or coupons'), so on a dirty shop it would not "
+                             "compute the same marts as the build (the build runs every quarantine rule either way)")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE),
                         help="leave out a stage group, repeatable: quality (both suites), docs, floor, pandas, "
                              "incremental (split, history build and the incremental run); printed as skipped")

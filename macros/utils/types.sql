@@ -9,6 +9,16 @@
     decimal(18, 2)
 {%- endmacro %}
 
+{#- A calendar date. -#}
+{% macro type_date() -%}
+    date
+{%- endmacro %}
+
+{#- Wide enough to hold any raw money value exactly, so a comparison with the money type shows rounding. -#}
+{% macro type_exact_decimal() -%}
+    decimal(38, 9)
+{%- endmacro %}
+
 {#- An 8-byte float: `double precision` in standard SQL (PostgreSQL has no `double`), `double` on Spark. -#}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'orchard')()) }}
