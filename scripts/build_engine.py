@@ -41,7 +41,7 @@ def build(target: str, raw_dir: Path, quality: bool, dbt_tests: bool, dbt_vars: 
     build_args = (["--vars", dbt_vars] if dbt_vars else []) + (
         [] if dbt_tests else ["--resource-type", "seed", "--resource-type", "model"])
     with tempfile.TemporaryDirectory(prefix="orchard-raw-check-") as scratch:
-        checked = str(Path(scratch) / "raw.duckdb")
+        checked = str(Path(scratch) / "raw_check.duckdb")  # not raw.duckdb: its catalog would shadow schema raw
         step(f"load raw files into {target}", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
                                                "--duckdb-path", checked, "--target", target], env)
         if quality:
