@@ -37,7 +37,7 @@ TARGETS = ("duckdb", "postgres", "spark")
 
 # DuckDB column types of the raw views -> PostgreSQL; anything else travels as text.
 POSTGRES_TYPES = {
-    "VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "DOUBLE": "double precision",
+    "VARCHAR": "varchar", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "DOUBLE": "double precision",
     "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
