@@ -70,18 +70,23 @@ def engine_duckdb(engine_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
 def postgres_server() -> Iterator[PostgresServer]:
     server = start_postgres()
     database = f"orchard_engines_{os.getpid()}"
-    with server.connect("postgres") as con:
-        con.autocommit = True
-        with con.cursor() as cursor:
-            cursor.execute(f"drop database if exists {database}")
-            cursor.execute(f"create database {database}")
+    _admin(server, f"drop database if exists {database}", f"create database {database}")
     server.env["ORCHARD_PG_DATABASE"] = database
     yield server
-    with server.connect("postgres") as con:
-        con.autocommit = True
-        with con.cursor() as cursor:
-            cursor.execute(f"drop database if exists {database} with (force)")
+    _admin(server, f"drop database if exists {database} with (force)")
     stop_postgres(server)
+
+
+def _admin(server: PostgresServer, *statements: str) -> None:
+    """Statements outside a transaction (create / drop database), on the maintenance database."""
+    con = server.connect("postgres")
+    con.autocommit = True
+    try:
+        with con.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="session")
