@@ -114,8 +114,9 @@ def test_dirty_shop_raw_warns_with_counts_without_blocking(dirty_warehouse: Ware
     raw_status = raw_rows(dirty_warehouse.raw_dir, "orders").set_index("order_id").loc[order_id, "status"]
     assert raw_status.strip().lower() not in ORDER_STATUSES
     for dataset, reason in [("raw.order_items", "non_positive_quantity"), ("raw.customers", "malformed_email"),
-                            ("raw.order_items", "negative_money:unit_price"), ("raw.sessions", "ended_before_started"),
-                            ("raw.events", "timestamp_in_future:event_at"), ("raw.experiment_assignments", "duplicate")]:
+                            ("raw.order_items", "negative_money:unit_price"),
+                            ("raw.sessions", "ended_before_started"), ("raw.events", "timestamp_in_future:event_at"),
+                            ("raw.experiment_assignments", "duplicate")]:
         assert any(f.detail.startswith(reason + ":") for f in findings(report, dataset)), (dataset, reason)
 
 

@@ -105,7 +105,7 @@ with outcomes as (
 ),
 
 totals as (
-    select sum(rows) as table_rows from outcomes where outcome <> 'kept_as_unknown'
+    select cast(sum(rows) as bigint) as table_rows from outcomes where outcome <> 'kept_as_unknown'
 )
 
 select
@@ -133,7 +133,8 @@ def outcome_expectations(table: Table) -> tuple[gxe.Expectation, ...]:
                 "staging quarantines these rows (or keeps the value as 'unknown'): see quarantine_shop__"
                 f"{table.name}"),
         blocking(gxe.ExpectColumnValuesToBeBetween(
-            column="share", max_value=BLOCKING_BAD_SHARE, row_condition=Col("reason_kind").is_in(list(WIDESPREAD_KINDS)),
+            column="share", max_value=BLOCKING_BAD_SHARE,
+            row_condition=Col("reason_kind").is_in(list(WIDESPREAD_KINDS)),
             meta={**facts, "label": f"at most {BLOCKING_BAD_SHARE:.0%} of rows"}),
             f"over {BLOCKING_BAD_SHARE:.0%} of the rows have a null key or an unreadable or missing value in "
             "one column: a mis-mapped column or a wrong format, publishing would quarantine them"),
