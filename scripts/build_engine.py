@@ -6,12 +6,14 @@ engine needs:
 1. load: the raw files are validated against the contract by load_raw.py (in a
    scratch DuckDB file) and copied into the target's schema raw
    (scripts/raw_engines.py: COPY on PostgreSQL, Parquet tables on Spark);
-2. the raw data-quality suites run on the validated files (optional);
-3. `dbt build` of everything that does not need the CLV fit;
-4. the CLV fit step: scripts/clv.py reads the purchase days through the
+2. `dbt build` of everything that does not need the CLV fit;
+3. the CLV fit step: scripts/clv.py reads the purchase days through the
    target's connection, fits, and writes the parameters and predictions back
    (dbt Python models run on neither dbt-postgres nor dbt-spark sessions);
-5. `dbt build` of the CLV models and everything downstream of them.
+4. `dbt build` of the CLV models and everything downstream of them.
+
+dbt's data tests are the audit here: the Great Expectations suites
+(check_quality.py) read the DuckDB warehouse file.
 
 On PostgreSQL every dbt invocation ends by granting the reader role select on
 schema marts (macros/utils/grant_reader_role.sql). There is no
@@ -33,7 +35,7 @@ ENGINES = ("postgres", "spark")
 FIT_STEP = "source:clv_fit_step+"
 
 
-def build(target: str, raw_dir: Path, quality: bool, dbt_tests: bool, dbt_vars: str | None, docs_dir: Path) -> None:
+def build(target: str, raw_dir: Path, dbt_tests: bool, dbt_vars: str | None) -> None:
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_TARGET": target}
     python = str(BIN / "python")
     dbt = [str(BIN / "dbt")]
@@ -46,9 +48,6 @@ def build(target: str, raw_dir: Path, quality: bool, dbt_tests: bool, dbt_vars: 
         checked = str(Path(scratch) / "raw_check.duckdb")  # not raw.duckdb: its catalog would shadow schema raw
         step(f"load raw files into {target}", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
                                                "--duckdb-path", checked, "--target", target], env)
-        if quality:
-            step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
-                                             "--duckdb-path", checked, "--docs-dir", str(docs_dir)], env)
     step("dbt build (all but the CLV fit)", [*dbt, "build", "--exclude", FIT_STEP, *build_args], env)
     step("CLV fit step", [python, "scripts/clv.py", "--target", target], env)
     step("dbt build (CLV models and what reads them)", [*dbt, "build", "--select", FIT_STEP, *build_args], env)
@@ -61,9 +60,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
     parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
                         help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
-    parser.add_argument("--docs-dir", type=Path, default=REPO_ROOT / "data" / "quality_docs",
-                        help="where the raw data-quality report goes (default: data/quality_docs)")
-    parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations raw suites")
     parser.add_argument("--skip-dbt-tests", action="store_true",
                         help="build seeds and models only (Spark in CI: its data tests would take minutes)")
     parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
@@ -73,8 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        build(args.target, args.raw_dir, quality=not args.skip_quality, dbt_tests=not args.skip_dbt_tests,
-              dbt_vars=args.vars, docs_dir=args.docs_dir)
+        build(args.target, args.raw_dir, dbt_tests=not args.skip_dbt_tests, dbt_vars=args.vars)
     except StepFailed as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 1

@@ -90,7 +90,7 @@ def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[
     })
     started = time.perf_counter()
     result = run([str(VENV_BIN / "python"), "scripts/build_engine.py", "--target", target, "--raw-dir", str(raw_dir),
-                  "--skip-quality", *([] if dbt_tests else ["--skip-dbt-tests"])], env)
+                  *([] if dbt_tests else ["--skip-dbt-tests"])], env)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-80:])
         raise BuildFailed(f"build on {target} failed:\n{tail}\n{result.stderr[-3000:]}")
