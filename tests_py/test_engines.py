@@ -187,6 +187,15 @@ def test_postgres_quarantine_equal_duckdb(engine_duckdb: Warehouse, engine_postg
     pd.testing.assert_frame_equal(actual, expected)
 
 
+def test_postgres_rebuild_gives_the_same_marts(engine_duckdb: Warehouse, engine_postgres: EngineBuild,
+                                              postgres_server: PostgresServer, tmp_path: Path) -> None:
+    """A second `make build ORCHARD_TARGET=postgres` takes the incremental path of the fct_ marts
+    (their existing tables' types must match the new rows') and changes nothing."""
+    build_on_engine("postgres", engine_duckdb.raw_dir, tmp_path / "rebuild", postgres_server.env)
+    problems = _compare_marts(engine_duckdb, lambda sql: read_postgres(postgres_server, sql))
+    assert not problems, "\n".join(problems)
+
+
 def test_spark_marts_equal_duckdb(engine_duckdb: Warehouse, read_spark) -> None:
     problems = _compare_marts(engine_duckdb, read_spark)
     assert not problems, "\n".join(problems)
