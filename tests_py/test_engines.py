@@ -70,11 +70,13 @@ def engine_duckdb(engine_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
 def postgres_server() -> Iterator[PostgresServer]:
     server = start_postgres()
     database = f"orchard_engines_{os.getpid()}"
-    _admin(server, f"drop database if exists {database}", f"create database {database}")
-    server.env["ORCHARD_PG_DATABASE"] = database
-    yield server
-    _admin(server, f"drop database if exists {database} with (force)")
-    stop_postgres(server)
+    try:
+        _admin(server, f"drop database if exists {database}", f"create database {database}")
+        server.env["ORCHARD_PG_DATABASE"] = database
+        yield server
+        _admin(server, f"drop database if exists {database} with (force)")
+    finally:
+        stop_postgres(server)
 
 
 def _admin(server: PostgresServer, *statements: str) -> None:
