@@ -5,24 +5,39 @@
    build killed at any point leaves nothing the next build reuses;
 2. audit: the raw data-quality suites run before dbt (a blocking failure stops
    here), dbt's own tests run inside `dbt build`, the mart suites run after it;
-3. publish: only when every audit passed, the new file is checkpointed and
-   renamed over the published one (an atomic rename on one filesystem). A
+3. publish: only when every audit passed, the new file is checkpointed,
+   proven to open read-only, and renamed over the published one (an atomic
+   rename on one filesystem), after removing a stale write-ahead log
+   (`<warehouse>.wal`) that a client left beside the published file; the
+   published file is then opened read-only once more before "published". A
    reader that holds the old file open keeps reading the old file.
 
-A failed step prints why and exits non-zero; the published warehouse is then
-exactly what it was before.
+Before any work the dbt vars (`--vars`, else the environment variable
+ORCHARD_VARS, YAML) are checked against the ranges documented in
+dbt_project.yml (scripts/orchard_vars.py), and the build takes a lock
+(`<warehouse>.lock`): a second build of the same warehouse path stops at once.
+
+A failed step prints one line saying why and exits non-zero (2: invalid vars,
+3: another build of the same path is running, 1: a step failed); the published
+warehouse is then exactly what it was before.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+from orchard_vars import VARS_ENV, VarError
+from orchard_vars import check as check_vars
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -33,6 +48,10 @@ DEFAULT_DOCS_DIR = REPO_ROOT / "data" / "quality_docs"
 
 class StepFailed(Exception):
     """A build step failed; the message says which and why."""
+
+
+class BuildRunning(Exception):
+    """Another build holds the lock of the same warehouse path."""
 
 
 def building_path(published: Path) -> Path:
@@ -59,10 +78,96 @@ def checkpoint(path: Path) -> None:
         con.execute("checkpoint")
 
 
+def wal_path(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def lock_path(published: Path) -> Path:
+    return published.with_name(published.name + ".lock")
+
+
+@contextmanager
+def build_lock(published: Path) -> Iterator[None]:
+    """One build per warehouse path at a time. flock is released by the kernel when the
+    process dies, so a killed build never leaves a lock behind; the file itself stays."""
+    with open(lock_path(published), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildRunning(f"another build of {published} is already running "
+                               f"(it holds {lock_path(published)}); wait for it to finish") from None
+        yield
+
+
+def opens_read_only(path: Path) -> str | None:
+    """None when a BI client could open the file read-only and see the marts, else why not."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            marts = con.execute("select count(*) from information_schema.tables "
+                                "where table_schema = 'marts'").fetchall()[0][0]
+    except duckdb.Error as error:
+        return str(error).strip().splitlines()[0]
+    return None if marts else "it has no relation in schema marts"
+
+
+def held_by_writer(path: Path) -> bool:
+    """Whether a process has the DuckDB file open read-write (DuckDB holds a POSIX write
+    lock on it then; read-only clients hold a shared one, which this does not conflict with)."""
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also releases the probe lock
+    return False
+
+
+def remove_stale_wal(published: Path) -> None:
+    """A `.wal` beside the published file belongs to the file being replaced (a client
+    that exited without a checkpoint); DuckDB would replay it into the new file and
+    refuse to open it. Remove it, unless a writer is still using it."""
+    stale = wal_path(published)
+    if not stale.exists():
+        return
+    if held_by_writer(published):
+        raise StepFailed(f"publish refused: {published} is open for writing by another process "
+                         f"(its log {stale} is in use); close that client and build again")
+    stale.unlink()
+    print(f"    removed the stale write-ahead log {stale}", flush=True)
+
+
+def publish(staging_file: Path, published: Path) -> None:
+    """Rename the audited file over the published one; prove a reader can open it."""
+    checkpoint(staging_file)
+    problem = opens_read_only(staging_file)
+    if problem:
+        raise StepFailed(f"publish refused: the new warehouse does not open read-only: {problem}")
+    remove_stale_wal(published)
+    previous = published.with_name(published.name + ".previous")
+    previous.unlink(missing_ok=True)
+    if published.exists():
+        os.link(published, previous)  # the old file, to put back if the new one cannot be read
+    os.replace(staging_file, published)
+    problem = opens_read_only(published)
+    if problem:
+        if previous.exists():
+            os.replace(previous, published)
+        else:
+            published.unlink()
+        raise StepFailed(f"publish undone: the published file did not open read-only: {problem}")
+    previous.unlink(missing_ok=True)
+    print(f"==> published {published}")
+
+
 def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None) -> None:
     staging_file = building_path(published)
     remove_database(staging_file)
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file)}
+    # Every step sees the build's vars: dbt through --vars, the Python steps through ORCHARD_VARS.
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file),
+           VARS_ENV: dbt_vars or ""}
     python = str(BIN / "python")
     step("load raw files", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
                             "--duckdb-path", str(staging_file)], env)
@@ -76,9 +181,7 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
                                           "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     if docs:
         step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--quiet", *vars_args], env)
-    checkpoint(staging_file)
-    os.replace(staging_file, published)
-    print(f"==> published {published}")
+    publish(staging_file, published)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,17 +195,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where the data-quality reports (GX data docs) go (default: data/quality_docs)")
     parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations suites")
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
-    parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
+    parser.add_argument("--vars", default=None,
+                        help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
+                             f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     published = args.duckdb_path.resolve()
+    dbt_vars, source = (args.vars, "--vars") if args.vars is not None else (os.environ.get(VARS_ENV), VARS_ENV)
+    try:
+        check_vars(dbt_vars, source)
+    except VarError as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 2
     published.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
-              dbt_vars=args.vars)
+        with build_lock(published):
+            build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
+                  dbt_vars=dbt_vars)
+    except BuildRunning as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 3
     except StepFailed as error:
         state = "unchanged" if published.exists() else "not created"
         print(f"orchard: {error}; the published warehouse {published} is {state}", file=sys.stderr)

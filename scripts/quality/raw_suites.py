@@ -27,6 +27,7 @@ blocks is what would make the published marts wrong or empty as a whole:
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -35,6 +36,8 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations import Expectation
 from great_expectations.expectations.row_conditions import Column as Col
 
+from orchard_vars import VARS_ENV
+from orchard_vars import check as check_vars
 from raw_contract import (
     CHANNELS, COUPON_TYPES, DEVICE_TYPES, EVENT_TYPES, ISSUE_CHANNELS, ORDER_STATUSES,
     RETURN_REASONS, SQL_TYPES, TABLES, TOUCH_CHANNELS, Column, Table,
@@ -46,8 +49,13 @@ from .core import Dataset, blocking, has_columns, warning
 BLOCKING_BAD_SHARE = 0.2
 # Row-level checks of larger tables run on a sample of this many rows; keys never are.
 SAMPLE_ABOVE_ROWS = 2_000_000
-# The dbt var earliest_valid_timestamp: older timestamps are quarantined.
-EARLIEST_VALID = datetime(2000, 1, 1)
+
+
+def earliest_valid() -> datetime:
+    """The dbt var earliest_valid_timestamp of this build (ORCHARD_VARS over dbt_project.yml):
+    older timestamps are quarantined."""
+    value = check_vars(os.environ.get(VARS_ENV), VARS_ENV)["earliest_valid_timestamp"]
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 # The contract's vocabularies, by the columns that use them (staging lower-cases
 # and trims before comparing, and maps anything else to 'unknown').
@@ -131,9 +139,11 @@ def _column_expectations(table: Table, column: Column, now: datetime) -> list[Ex
                            f"outside {low}..{high if high is not None else ''} the row is quarantined"))
     if column.type == "timestamp" or where in EVENT_DATES:
         upper = None if where in FUTURE_ALLOWED else now
+        earliest = earliest_valid()
         out.append(warning(
-            gxe.ExpectColumnValuesToBeBetween(column=name, min_value=EARLIEST_VALID, max_value=upper),
-            "timestamps before 2000" + ("" if upper is None else " or after the load") + " are quarantined",
+            gxe.ExpectColumnValuesToBeBetween(column=name, min_value=earliest, max_value=upper),
+            f"timestamps before {earliest:%Y-%m-%d}" + ("" if upper is None else " or after the load")
+            + " are quarantined",
         ))
     if where in EMAIL_COLUMNS:
         out.append(warning(gxe.ExpectColumnValuesToMatchRegex(column=name, regex=EMAIL_REGEX),

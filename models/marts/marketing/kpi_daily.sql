@@ -33,7 +33,7 @@ visitors as (
 ),
 
 customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 orders as (
