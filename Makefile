@@ -30,7 +30,8 @@ demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is
 		$(PY) scripts/generate_shop.py --out $(DEFAULT_RAW_DIR); \
 	fi
 
-build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish the warehouse
+build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish (dbt vars: ORCHARD_VARS='{...}')
+	@# scripts/build.py reads ORCHARD_VARS (YAML dbt vars) itself, checks them and passes them to every dbt step.
 	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
@@ -50,4 +51,5 @@ lint: venv  ## sqlfluff over every model and analysis
 	ORCHARD_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(VENV)/bin/sqlfluff lint models analyses --processes 2
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
-	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building $(CURDIR)/data/quality_docs
+	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building \
+		$(CURDIR)/data/orchard.duckdb.lock $(CURDIR)/data/quality_docs

@@ -148,7 +148,7 @@ def parse_overrides(text: str | None, source: str) -> dict[str, Any]:
         return {}
     try:
         parsed = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: a date-like value that is no date (1997-13-01)
         problem = str(error).strip().splitlines()[0]
         raise VarError(f"{source} is not valid YAML ({problem}): {text!r}") from None
     if not isinstance(parsed, dict):
@@ -171,9 +171,9 @@ def effective_vars(overrides: dict[str, Any], source: str, defaults: dict[str, A
         if rule is None:
             raise VarError(f"dbt_project.yml: var {name!r} has no rule in scripts/orchard_vars.py")
         if not rule.check(value, every):
-            origin = source if name in overrides else "dbt_project.yml"
+            which = name if name in overrides else f"{name} (its dbt_project.yml default)"
             allowed = rule.allowed.format_map({k: repr(v) if isinstance(v, str) else v for k, v in every.items()})
-            raise VarError(f"{origin}: var {name} must be {allowed}, got {value!r}")
+            raise VarError(f"{source}: var {which} must be {allowed}, got {value!r}")
     return every
 
 

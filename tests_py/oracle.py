@@ -87,6 +87,10 @@ docstring of the function that makes it):
       cumulative_net_revenue_per_customer = running sum / cohort_size.
 - D17 customer_ltv: rows for customers with >= 1 valid order; totals over all
       valid orders up to as_of_date.
+- D18 a customer's signup (signed_up_at, signup_day, in every figure that uses
+      it) is the earlier of the exported signed_up_at and the customer's first
+      valid order, whenever placed (raw contract, "Bad input": an order before
+      signed_up_at is not an error of the order).
 """
 
 from __future__ import annotations
@@ -393,7 +397,14 @@ class Oracle:
 
     @cached_property
     def customers(self) -> pd.DataFrame:
+        """Clean customers; signed_up_at moved back to the first valid order when that is earlier (D18)."""
         c = self.t["customers"].copy()
+        orders = self.orders
+        first_order = orders[orders["is_valid"]].groupby("customer_id")["ordered_at"].min()
+        ordered_first = pd.to_datetime(c["customer_id"].map(first_order))
+        earlier = (ordered_first < c["signed_up_at"]).fillna(False).astype(bool)
+        c["exported_signed_up_at"] = c["signed_up_at"]
+        c["signed_up_at"] = c["signed_up_at"].where(~earlier, ordered_first)
         c["signup_day"] = day_number(c["signed_up_at"])
         return c
 

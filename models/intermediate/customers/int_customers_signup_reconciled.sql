@@ -15,12 +15,7 @@ order_history as (
 final as (
     select
         customers.customer_id,
-        case
-            when order_history.first_order_at < customers.signed_up_at then order_history.first_order_at
-            else customers.signed_up_at
-        end as signed_up_at,
         customers.signed_up_at as exported_signed_up_at,
-        coalesce(order_history.first_order_at < customers.signed_up_at, false) as is_signup_from_first_order,
         customers.email_hash,
         customers.country,
         customers.city,
@@ -28,7 +23,12 @@ final as (
         customers.acquisition_channel,
         customers.referrer_customer_id,
         customers.anonymous_id,
-        customers.updated_at
+        customers.updated_at,
+        case
+            when order_history.first_order_at < customers.signed_up_at then order_history.first_order_at
+            else customers.signed_up_at
+        end as signed_up_at,
+        coalesce(order_history.first_order_at < customers.signed_up_at, false) as is_signup_from_first_order
     from customers
     inner join order_history
         on customers.customer_id = order_history.customer_id

@@ -94,13 +94,13 @@ visitor_accounts as (
 first_visits as (
     select
         anonymous_id,
+        sessions,
+        customer_id,
+        signed_up_at,
         case when not is_first_visit_at_signup then session_id end as first_session_id,
         case when is_first_visit_at_signup then signed_up_at else started_at end as first_visit_at,
         case when is_first_visit_at_signup then acquisition_channel else channel end as first_visit_channel,
-        case when is_first_visit_at_signup then 'unknown' else device_type end as first_visit_device_type,
-        sessions,
-        customer_id,
-        signed_up_at
+        case when is_first_visit_at_signup then 'unknown' else device_type end as first_visit_device_type
     from visitor_accounts
 ),
 
