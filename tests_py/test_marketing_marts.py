@@ -28,7 +28,7 @@ the spec alone; the rest is computed below from metrics.md, with these readings
      after its first valid order), signed up by as_of_date; first visit = first
      session, unless the signup is earlier (its session was quarantined): then
      the signup time, on the account's acquisition_channel (M3's new visitors
-     follow the same first visit); week = its Monday; first order = that
+     stay on the first session); week = its Monday; first order = that
      account's first valid order; days between steps are date differences
      (visit -> signup, signup -> first order); weeks from the first visit week
      to the as-of week x every first-visit channel.
@@ -155,10 +155,15 @@ class MarketingOracle:
         return a.astype({"anonymous_id": "string"}).reset_index(drop=True)
 
     @cached_property
+    def first_sessions(self) -> pd.DataFrame:
+        """M3: each visitor's first clean session (started_at, then session_id)."""
+        s = self.sessions.sort_values(["started_at", "session_id"]).drop_duplicates("anonymous_id")
+        return s[["anonymous_id", "started_at", "day", "channel"]].astype({"anonymous_id": "string"})
+
+    @cached_property
     def first_visits(self) -> pd.DataFrame:
         """M6: the first clean session, or the account's signup (with its acquisition channel) when earlier."""
-        s = self.sessions.sort_values(["started_at", "session_id"]).drop_duplicates("anonymous_id")
-        s = s[["anonymous_id", "started_at", "channel"]].astype({"anonymous_id": "string"})
+        s = self.first_sessions[["anonymous_id", "started_at", "channel"]]
         v = s.merge(self.accounts[["anonymous_id", "signed_up_at", "acquisition_channel"]], on="anonymous_id",
                     how="left")
         at_signup = (v["signed_up_at"] < v["started_at"]).fillna(False).astype(bool)
@@ -177,7 +182,7 @@ class MarketingOracle:
         s = self.sessions
         per_day = s.groupby("day").agg(visitors=("anonymous_id", "nunique"), sessions=("session_id", "size"),
                                        purchase_sessions=("reached_purchase", "sum"))
-        new_visitors = self.first_visits.groupby("first_day").size()
+        new_visitors = self.first_sessions.groupby("day").size()
         signups = core.customers.groupby("signup_day").size()
         v = core.valid_orders
         buyer_days = v.groupby(["order_day", "customer_id"]).agg(

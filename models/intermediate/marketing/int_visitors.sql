@@ -15,7 +15,10 @@
        itself is the first visit, with the account's acquisition_channel
        (the contract's "channel of the signup session"), device 'unknown'
        and no session id. So a visit never follows its own signup and
-       days_to_signup is never negative;
+       days_to_signup is never negative. first_session_at / _date keep the
+       first clean session: kpi_daily's new visitors (metrics.md: "first ever
+       session") are counted on it, so they stay a subset of that day's
+       visitors (who are counted from sessions);
     3. first order: that account's first valid order.
     Nothing is cut at the as-of date here; the marts compare each step's date
     with it.
@@ -97,6 +100,7 @@ first_visits as (
         sessions,
         customer_id,
         signed_up_at,
+        started_at as first_session_at,
         case when not is_first_visit_at_signup then session_id end as first_session_id,
         case when is_first_visit_at_signup then signed_up_at else started_at end as first_visit_at,
         case when is_first_visit_at_signup then acquisition_channel else channel end as first_visit_channel,
@@ -113,6 +117,8 @@ final as (
         cast({{ dbt.date_trunc('week', 'first_visits.first_visit_at') }} as date) as first_visit_week,
         first_visits.first_visit_channel,
         first_visits.first_visit_device_type,
+        first_visits.first_session_at,
+        cast(first_visits.first_session_at as date) as first_session_date,
         first_visits.sessions,
         first_visits.customer_id,
         first_visits.signed_up_at,
