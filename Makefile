@@ -12,7 +12,7 @@ export ORCHARD_DUCKDB_PATH ?= $(CURDIR)/data/orchard.duckdb
 DEFAULT_RAW_DIR := $(CURDIR)/data/raw
 RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 
-.PHONY: help venv demo-data build test lint clean
+.PHONY: help venv demo-data build dashboard test lint clean bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,10 +35,18 @@ build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests),
 	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
+	@echo "  dashboard: make dashboard   (then open http://localhost:$(DASHBOARD_PORT))"
 	@echo "  query it:  $(PY) -c \"import duckdb; print(duckdb.connect('$(ORCHARD_DUCKDB_PATH)', read_only=True).sql('select * from marts.dim_dates limit 5'))\""
 	@echo "  or any DuckDB 2.x client:  duckdb $(ORCHARD_DUCKDB_PATH)   (schemas raw, staging, intermediate, quarantine, marts)"
-	@echo "  docs:      $(DBT) docs serve --port 8080"
+	@echo "  BI tools with a DuckDB 1.x driver (Superset, DBeaver):  $(basename $(ORCHARD_DUCKDB_PATH))_bi.duckdb   (schema marts)"
+	@echo "  docs site: $(CURDIR)/target/static_index.html   (one file; or $(DBT) docs serve --port 8080)"
 	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
+
+DASHBOARD_PORT ?= 8501
+dashboard: venv  ## Open the dashboard on http://localhost:8501 (DASHBOARD_PORT; read-only over the published warehouse)
+	@test -f "$(ORCHARD_DUCKDB_PATH)" || { echo "No warehouse at $(ORCHARD_DUCKDB_PATH): run make build first"; exit 1; }
+	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.headless true \
+		--browser.gatherUsageStats false
 
 test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
 	$(PY) -m pytest
@@ -49,6 +57,11 @@ lint: venv  ## sqlfluff over every model and analysis
 	@# (which may not exist yet on a fresh clone).
 	@mkdir -p target
 	ORCHARD_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(VENV)/bin/sqlfluff lint models analyses --processes 2
+
+# make bench BENCH_SIZES=5000 for a quick run; BENCH_ARGS passes more options (see --help).
+BENCH_SIZES ?= 5000,100000,1000000
+bench: venv  ## Time every build stage vs the floor, pandas and a daily incremental, per shop size (BENCH_SIZES)
+	$(PY) scripts/benchmark.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
 	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building \

@@ -11,6 +11,12 @@
    (`<warehouse>.wal`) that a client left beside the published file; the
    published file is then opened read-only once more before "published". A
    reader that holds the old file open keeps reading the old file.
+   Beside it, the marts alone go into a copy that DuckDB 1.x clients (Superset,
+   DBeaver, Evidence) can open, `<warehouse>_bi.duckdb` (--skip-bi-copy to skip).
+
+Source freshness (`dbt source freshness`) runs after the load: a source whose
+newest row is older than the var `freshness_warn_after_days` is reported as a
+WARNING and never stops the build.
 
 Before any work the dbt vars (`--vars`, else the environment variable
 ORCHARD_VARS, YAML) are checked against the ranges documented in
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -70,6 +77,63 @@ def step(name: str, args: list[str], env: dict[str, str]) -> None:
     if result.returncode != 0:
         raise StepFailed(f"{name} failed (exit {result.returncode})")
     print(f"    {name}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def bi_copy_path(published: Path) -> Path:
+    return published.with_name(published.stem + "_bi" + published.suffix)
+
+
+# The oldest storage format DuckDB 2.0 writes that 1.x readers (from 1.4) open.
+BI_STORAGE_VERSION = "v1.4.0"
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_bi_copy(source: Path, target: Path) -> None:
+    """Copy schema marts (tables and their comments) into a new file in DuckDB 1.x's storage format."""
+    print(f"==> marts for DuckDB 1.x clients ({BI_STORAGE_VERSION} storage)", flush=True)
+    remove_database(target)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{source}' as src (read_only)")
+        con.execute(f"attach '{target}' as bi (storage_version '{BI_STORAGE_VERSION}')")
+        con.execute("create schema bi.marts")
+        tables = con.execute("select table_name, comment from duckdb_tables() "
+                             "where database_name = 'src' and schema_name = 'marts' order by table_name").fetchall()
+        for table, comment in tables:
+            con.execute(f'create table bi.marts."{table}" as select * from src.marts."{table}"')
+            if comment:
+                con.execute(f'comment on table bi.marts."{table}" is {sql_string(comment)}')
+        columns = con.execute("select table_name, column_name, comment from duckdb_columns() where database_name = 'src' "
+                              "and schema_name = 'marts' and comment is not null and comment <> ''").fetchall()
+        for table, column, comment in columns:
+            con.execute(f'comment on column bi.marts."{table}"."{column}" is {sql_string(comment)}')
+        con.execute("detach bi")
+
+
+def report_freshness(env: dict[str, str], vars_args: list[str], target_dir: Path = REPO_ROOT / "target") -> None:
+    """Run `dbt source freshness`; stale sources are a WARNING, never a failed build."""
+    print("==> source freshness", flush=True)
+    results_path = target_dir / "sources.json"
+    results_path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "dbt"), "--quiet", "source", "freshness", "--target-path", str(target_dir), *vars_args],
+                   cwd=REPO_ROOT, env=env, check=False, capture_output=True, text=True)
+    if not results_path.exists():
+        print("WARNING: source freshness could not be checked (dbt source freshness wrote no results)", flush=True)
+        return
+    for result in json.loads(results_path.read_text())["results"]:
+        source = result["unique_id"].removeprefix("source.orchard.")
+        if result["status"] == "pass":
+            print(f"    {source}: fresh (newest row {result['max_loaded_at']})", flush=True)
+        elif result["status"] in ("warn", "error"):
+            age_days = result["max_loaded_at_time_ago_in_s"] / 86400
+            print(f"WARNING: source {source} is stale: newest row {result['max_loaded_at']}, {age_days:.0f} days "
+                  f"before {result['snapshotted_at']} (var freshness_warn_after_days)", flush=True)
+        else:
+            print(f"WARNING: source {source}: freshness not checked ({result.get('error') or result['status']})",
+                  flush=True)
 
 
 def checkpoint(path: Path) -> None:
@@ -140,8 +204,7 @@ def remove_stale_wal(published: Path) -> None:
 
 
 def publish(staging_file: Path, published: Path) -> None:
-    """Rename the audited file over the published one; prove a reader can open it."""
-    checkpoint(staging_file)
+    """Rename the audited, checkpointed file over the published one; prove a reader can open it."""
     problem = opens_read_only(staging_file)
     if problem:
         raise StepFailed(f"publish refused: the new warehouse does not open read-only: {problem}")
@@ -162,7 +225,8 @@ def publish(staging_file: Path, published: Path) -> None:
     print(f"==> published {published}")
 
 
-def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None) -> None:
+def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
+          bi_copy: bool = True) -> None:
     staging_file = building_path(published)
     remove_database(staging_file)
     # Every step sees the build's vars: dbt through --vars, the Python steps through ORCHARD_VARS.
@@ -175,13 +239,22 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
         step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
                                          "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     vars_args = ["--vars", dbt_vars] if dbt_vars else []
+    report_freshness(env, vars_args)
     step("dbt build (models and tests)", [str(BIN / "dbt"), "build", *vars_args], env)
     if quality:
         step("mart data-quality suites", [python, "scripts/check_quality.py", "--stage", "marts",
                                           "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     if docs:
-        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--quiet", *vars_args], env)
+        # --static also writes target/static_index.html: the whole site in one file to publish anywhere
+        step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--static", "--quiet", *vars_args], env)
+    checkpoint(staging_file)
+    if bi_copy:
+        write_bi_copy(staging_file, building_path(bi_copy_path(published)))
     publish(staging_file, published)
+    if bi_copy:
+        remove_stale_wal(bi_copy_path(published))
+        os.replace(building_path(bi_copy_path(published)), bi_copy_path(published))
+        print(f"==> published {bi_copy_path(published)} (marts only, readable by DuckDB 1.4+)")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -195,6 +268,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where the data-quality reports (GX data docs) go (default: data/quality_docs)")
     parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations suites")
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
+    parser.add_argument("--skip-bi-copy", action="store_true",
+                        help="skip the marts-only copy for DuckDB 1.x clients (<warehouse>_bi.duckdb)")
     parser.add_argument("--vars", default=None,
                         help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
                              f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
@@ -214,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with build_lock(published):
             build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
-                  dbt_vars=dbt_vars)
+                  dbt_vars=dbt_vars, bi_copy=not args.skip_bi_copy)
     except BuildRunning as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 3

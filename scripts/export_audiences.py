@@ -23,6 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
 AUDIENCES = (
     "churn_risk_high_value", "coupon_expiring", "cart_abandoned_24h", "silent_after_signup_72h", "replenishment_due",
+    "super_referrers",
 )
 COLUMNS = ["customer_key", "email_hash", "audience", "reason", "priority", "recommended_action", "preferred_send_hour"]
 

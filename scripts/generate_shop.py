@@ -3,7 +3,8 @@
 The shop has planted truths, listed in PLANTED (shop_generator/planted.py), so
 the warehouse's marts can be checked against what was put in: the D1..D30
 retention curve, the session funnel's step rates, first-order conversion per
-acquisition channel, an A/B test (checkout_button_2025) with a real lift and an
+acquisition channel, the referral rate and the first-order conversion of
+referred customers per acquisition channel, an A/B test (checkout_button_2025) with a real lift and an
 A/A test (aa_test), and each product's archetype (traffic, profit, image, long
 tail). Bad rows of every case in the contract's "Bad input" section are
 injected at --dirty-rate, one defect per row, and counted per table and case.

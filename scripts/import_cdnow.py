@@ -75,8 +75,7 @@ from pathlib import Path
 
 import pandas as pd
 
-# The generic contract-writing helpers live in import_online_retail for now.
-from import_online_retail import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
+from importers.contract_io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
 from raw_contract import REQUIRED_TABLES
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"

@@ -3,25 +3,25 @@
 Source: UCI Machine Learning Repository, "Online Retail" (Daqing Chen, 2015,
 CC BY 4.0), one row per invoice line with the columns InvoiceNo, StockCode,
 Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country. Output: the
-four required contract tables (customers, products, orders, order_items) as
-`<table>.parquet` in --out; the optional tables are not written, so the
-warehouse reads them as empty (the data set has no sessions, coupons, returns
-or costs).
+four required contract tables (customers, products, orders, order_items) and
+returns as `<table>.parquet` in --out; the other optional tables are not
+written, so the warehouse reads them as empty (the data set has no sessions,
+coupons or costs).
 
 The importer keeps the data set's dirt so that the warehouse's staging layer
 quarantines it visibly instead of the importer dropping it silently: every
-source line becomes exactly one order_items row, in source order.
+sale line (an invoice not starting with "C") becomes exactly one order_items
+row, in source order, and every cancellation line ("C" invoice) becomes a
+return or is counted as unmatched in the report.
 
 Mapping decisions
 
 Orders
-- One order per InvoiceNo; order_id = InvoiceNo as written ("536365",
-  "C536379", "A563185").
-- Invoices starting with "C" are cancellations: status 'cancelled', and their
-  lines' quantities are made positive (a cancelled order's line records what
-  was ordered, the status says it was cancelled). Every other invoice,
-  including the three "A" bad-debt adjustments, is 'delivered' (the data set
-  only holds invoiced sales).
+- One order per sale invoice (InvoiceNo not starting with "C"); order_id =
+  InvoiceNo as written ("536365", "A563185"). Every order, including the
+  three "A" bad-debt adjustments, is 'delivered' (the data set only holds
+  invoiced sales). "C" invoices are credit notes for goods already invoiced,
+  not orders: see Returns.
 - ordered_at = the invoice's first InvoiceDate (43 invoices have lines at
   two different times); updated_at = ordered_at (no status history in the data).
 - customer_id = the invoice's CustomerID, written without the float
@@ -34,15 +34,14 @@ Orders
   not in shipping_amount; filter on products.category to exclude them.
 
 Order items
-- One row per source line, source order. order_item_id =
+- One row per sale line, source order. order_item_id =
   "<InvoiceNo>-<product_id>-<n>", where n is the dense rank (1, 2, ...) of the
   distinct full line contents (all eight source columns) within (InvoiceNo,
   product_id), ranked by those contents. Exact duplicate lines (5,268)
   therefore become exact duplicate rows (same id, same content), which staging
   collapses; lines that differ in anything never share an id.
-- quantity: as in the source, except positive in cancelled invoices. The
-  1,336 negative-quantity lines of other invoices keep their negative
-  quantity (staging quarantines them).
+- quantity: as in the source. The 1,336 negative-quantity lines of sale
+  invoices keep their negative quantity (staging quarantines them).
 - unit_price = UnitPrice rounded half-up to cents (money is decimal(18, 2));
   only the four 0.001 lines of PADS change (to 0.00). Negative prices (the two
   bad-debt lines) stay negative; zero prices stay zero.
@@ -50,6 +49,28 @@ Order items
   unit_price (negative prices count as 0), rounded to cents; the default
   ratio 0.0 means "cost unknown" and writes 0.00, so margins equal revenue
   until a ratio is chosen. item_discount_amount 0.
+
+Returns (from the "C" cancellation invoices)
+- A cancellation line credits goods of an earlier sale line, so it becomes a
+  return of that line, matched as follows: same customer, same product_id,
+  a sale line (positive quantity) invoiced at or before the cancellation,
+  whose quantity not yet returned is at least the cancelled quantity; among
+  those, the most recent (InvoiceDate, then InvoiceNo). Cancellations are
+  matched in time order (InvoiceDate, InvoiceNo, source order), each taking
+  its quantity off the line it matched, so a line is never returned beyond
+  what it sold.
+- Exact duplicate lines collapse to one, as order_items do: a duplicated sale
+  line is one line of its quantity, and a duplicated cancellation line is one
+  cancellation (37 cancellation lines are exact copies of another).
+- return_id = the cancellation line's own id ("<InvoiceNo>-<product_id>-<n>",
+  as for order items); returned_at = its InvoiceDate; quantity = minus its
+  Quantity; refund_amount = quantity x its UnitPrice in cents (the amount the
+  credit note gave back, which is also the sale line's price in almost every
+  case); reason 'other' (the data set does not say).
+- Unmatched cancellations (no customer, no earlier sale of that product to
+  that customer with enough quantity left: most cancel goods sold before the
+  data set starts, discounts "D" and manual adjustments "M") are not written:
+  they are counted in the report, with their credited amount.
 
 Products
 - One product per stock code, product_id = StockCode stripped and
@@ -106,15 +127,11 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from raw_contract import REQUIRED_TABLES, TABLES
+from importers.contract_io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
 
 DEFAULT_SOURCE = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "online_retail.parquet"
@@ -127,6 +144,7 @@ CANCELLATION_PREFIX = "C"
 EMAIL_DOMAIN = "online-retail.invalid"
 ACQUISITION_CHANNEL = "direct"
 UNKNOWN_COUNTRY = "ZZ"
+RETURN_REASON = "other"
 
 # Stock codes (after upper-casing) that are not goods -> subcategory.
 NON_MERCHANDISE: dict[str, str] = {
@@ -153,135 +171,19 @@ COUNTRY_CODES: dict[str, str] = {
     "Unspecified": UNKNOWN_COUNTRY,
 }
 
-CENT = Decimal("0.01")
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-    "decimal": pa.decimal128(18, 2),
-    "integer": pa.int64(),
-    "boolean": pa.bool_(),
-}
-
-
-class ImporterError(RuntimeError):
-    """A problem with the input or the output directory, reported without a traceback."""
-
-
 @dataclass(frozen=True)
 class ImportReport:
     raw_lines: int
     orders: int
-    cancelled_orders: int
     orders_without_customer: int
     order_items: int
+    cancellation_lines: int
+    returns: int
+    unmatched_cancellations: int
+    unmatched_cancellations_cents: int
     customers: int
     products: int
     non_merchandise_products: int
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def arrow_schema(table: str) -> pa.Schema:
-    """The Arrow schema of a contract table: contract column order and types, all nullable
-    (dirty rows must reach staging to be quarantined)."""
-    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in TABLES[table].columns])
-
-
-def cents_to_decimal(cents: pd.Series) -> pa.Array:
-    """Integer cents -> decimal128(18, 2), exactly (255 -> 2.55)."""
-    whole = pa.array(cents, type=pa.int64(), from_pandas=True).cast(pa.decimal128(19, 0))
-    return pc.multiply(whole, pa.scalar(CENT, pa.decimal128(3, 2))).cast(ARROW_TYPES["decimal"])
-
-
-def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
-    """Exactly the contract columns of `table`, in order, cast to the contract types.
-    Money columns of the built frames hold integer cents."""
-    schema = arrow_schema(table)
-    missing = [name for name in schema.names if name not in frame.columns]
-    if missing:
-        raise ValueError(f"{table}: columns missing from the built frame: {missing}")
-    arrays = [
-        cents_to_decimal(frame[f.name]) if f.type == ARROW_TYPES["decimal"]
-        else pa.array(frame[f.name], from_pandas=True).cast(f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def to_cents(values: pd.Series) -> pd.Series:
-    """Amounts (float or text) -> integer cents, rounded half-up on the shortest decimal form
-    (2.675 -> 268, 0.001 -> 0); missing stays missing."""
-    def one(value: object) -> int | None:
-        if value is None or pd.isna(value):
-            return None
-        text = str(float(value)) if isinstance(value, float) else str(value)
-        return int(Decimal(text).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
-
-    unique = {v: one(v) for v in pd.unique(values)}
-    return values.map(unique).astype("Int64")
-
-
-def cost_cents(price_cents: pd.Series, ratio: float) -> pd.Series:
-    """ratio x max(price, 0) in cents, rounded half-up (a cost derived from a price)."""
-    factor = Decimal(str(float(ratio)))
-
-    def one(cents: object) -> int | None:
-        if cents is None or pd.isna(cents):
-            return None
-        return int((max(int(cents), 0) * factor).quantize(Decimal(1), ROUND_HALF_UP))
-
-    unique = {v: one(v) for v in pd.unique(price_cents)}
-    return price_cents.map(unique).astype("Int64")
-
-
-def contract_files(out_dir: Path) -> list[Path]:
-    """Existing contract table files in out_dir (any table, parquet or csv)."""
-    return sorted(
-        out_dir / f"{name}.{ext}"
-        for name in TABLES
-        for ext in ("parquet", "csv")
-        if (out_dir / f"{name}.{ext}").exists()
-    )
-
-
-def check_out_dir(out_dir: Path, replace: bool) -> list[Path]:
-    """The contract table files in out_dir that a write must remove first; an error when there
-    are some and replace is False (they would mix with the import, e.g. a stale sessions.parquet)."""
-    existing = contract_files(out_dir) if out_dir.is_dir() else []
-    if existing and not replace:
-        names = ", ".join(p.name for p in existing)
-        raise ImporterError(
-            f"{out_dir} already holds contract tables ({names}); they would mix with this import. "
-            "Use another --out directory or pass --replace to remove them first."
-        )
-    return existing
-
-
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, replace: bool = False) -> dict[str, Path]:
-    """Write each frame as <table>.parquet, atomically, into an out_dir holding no other contract tables."""
-    stale = check_out_dir(out_dir, replace)
-    arrow_tables = {name: to_arrow(frame, name) for name, frame in tables.items()}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path in stale:
-        path.unlink()
-    written: dict[str, Path] = {}
-    for name, table in arrow_tables.items():
-        final = out_dir / f"{name}.parquet"
-        partial = out_dir / f".{name}.parquet.partial"
-        pq.write_table(table, partial)
-        partial.replace(final)
-        written[name] = final
-    return written
-
-
-def cost_ratio(text: str) -> float:
-    """argparse type: a cost ratio between 0 and 1."""
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 # --------------------------------------------------------------------------- source
@@ -360,32 +262,85 @@ def country_codes(names: pd.Series) -> pd.Series:
     return stripped.map(COUNTRY_CODES).astype("string").fillna(UNKNOWN_COUNTRY)
 
 
-def build_order_items(lines: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:
-    """One row per source line, in source order."""
+def keyed_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """The source lines with their contract keys: line id, product id, customer id, price in cents."""
     product_id = product_ids(lines["StockCode"])
-    cancelled = is_cancellation(lines["InvoiceNo"])
-    quantity = lines["Quantity"].astype("int64")
-    unit_price = to_cents(lines["UnitPrice"])
+    return lines.assign(
+        line_id=order_item_ids(lines, product_id),
+        product_id=product_id,
+        customer_id=customer_ids(lines["CustomerID"]),
+        price_cents=to_cents(lines["UnitPrice"]),
+    )
+
+
+def build_order_items(sales: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:
+    """One row per sale line (keyed_lines), in source order."""
     return pd.DataFrame({
-        "order_item_id": order_item_ids(lines, product_id),
-        "order_id": lines["InvoiceNo"].astype("string"),
-        "product_id": product_id,
-        "quantity": quantity.where(~cancelled, quantity.abs()),
-        "unit_price": unit_price,
-        "unit_cost": cost_cents(unit_price, assumed_cost_ratio),
+        "order_item_id": sales["line_id"],
+        "order_id": sales["InvoiceNo"].astype("string"),
+        "product_id": sales["product_id"],
+        "quantity": sales["Quantity"].astype("int64"),
+        "unit_price": sales["price_cents"],
+        "unit_cost": cost_cents(sales["price_cents"], assumed_cost_ratio),
         "item_discount_amount": 0,
-    })
+    }).reset_index(drop=True)
 
 
-def build_orders(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per invoice."""
-    keyed = lines.assign(_customer_id=customer_ids(lines["CustomerID"]))
-    invoices = keyed.groupby("InvoiceNo", sort=True).agg(
+def match_cancellations(sales: pd.DataFrame, cancellations: pd.DataFrame) -> pd.Series:
+    """Per distinct cancellation line (keyed_lines, exact copies collapsed): the line_id of the
+    sale line it returns, or missing. The most recent sale line of the same customer and product
+    invoiced at or before the cancellation with enough quantity not yet returned; cancellations
+    are matched in time order and use up the quantity they return."""
+    cancelled_keys = pd.MultiIndex.from_frame(cancellations[["customer_id", "product_id"]].dropna())
+    candidates = sales[sales["customer_id"].notna() & (sales["Quantity"] > 0)].drop_duplicates("line_id")
+    candidates = candidates[pd.MultiIndex.from_frame(candidates[["customer_id", "product_id"]]).isin(cancelled_keys)]
+    candidates = candidates.sort_values(["InvoiceDate", "InvoiceNo"], ascending=False, kind="stable")
+    remaining = dict(zip(candidates["line_id"], candidates["Quantity"].astype("int64")))
+    by_key: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
+    for key, group in candidates.groupby(["customer_id", "product_id"], sort=False):
+        by_key[key] = list(zip(group["InvoiceDate"], group["line_id"]))  # most recent first
+
+    ordered = cancellations.sort_values(["InvoiceDate", "InvoiceNo"], kind="stable")
+    matched: dict[str, str | None] = {}
+    for line_id, customer, product, at, quantity in zip(
+        ordered["line_id"], ordered["customer_id"], ordered["product_id"],
+        ordered["InvoiceDate"], -ordered["Quantity"].astype("int64"),
+    ):
+        match = None
+        if not pd.isna(customer):
+            match = next(
+                (sale for sold_at, sale in by_key.get((customer, product), ())
+                 if sold_at <= at and remaining[sale] >= quantity),
+                None,
+            )
+        if match is not None:
+            remaining[match] -= quantity
+        matched[line_id] = match
+    return cancellations["line_id"].map(matched).astype("string")
+
+
+def build_returns(sales: pd.DataFrame, cancellations: pd.DataFrame) -> pd.DataFrame:
+    """One return per matched distinct cancellation line (see match_cancellations)."""
+    matched = cancellations.assign(order_item_id=match_cancellations(sales, cancellations))
+    matched = matched[matched["order_item_id"].notna()]
+    quantity = -matched["Quantity"].astype("int64")
+    return pd.DataFrame({
+        "return_id": matched["line_id"],
+        "order_item_id": matched["order_item_id"],
+        "returned_at": matched["InvoiceDate"].astype("datetime64[us]"),
+        "quantity": quantity,
+        "refund_amount": quantity * matched["price_cents"],
+        "reason": RETURN_REASON,
+    }).reset_index(drop=True)
+
+
+def build_orders(sales: pd.DataFrame) -> pd.DataFrame:
+    """One row per sale invoice."""
+    invoices = sales.groupby("InvoiceNo", sort=True).agg(
         ordered_at=("InvoiceDate", "min"),
-        customer_id=("_customer_id", "first"),  # first non-missing; no invoice mixes customers
+        customer_id=("customer_id", "first"),  # first non-missing; no invoice mixes customers
     ).reset_index()
     status = pd.Series("delivered", index=invoices.index, dtype="string")
-    status = status.mask(is_cancellation(invoices["InvoiceNo"]), "cancelled")
     ordered_at = invoices["ordered_at"].astype("datetime64[us]")
     return pd.DataFrame({
         "order_id": invoices["InvoiceNo"].astype("string"),
@@ -485,24 +440,38 @@ def build_products(lines: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFra
     })
 
 
+def split_lines(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(sale lines, distinct cancellation lines), both keyed (keyed_lines)."""
+    keyed = keyed_lines(lines)
+    cancelled = is_cancellation(keyed["InvoiceNo"])
+    return keyed[~cancelled], keyed[cancelled].drop_duplicates("line_id")
+
+
 def build_tables(lines: pd.DataFrame, assumed_cost_ratio: float = 0.0) -> dict[str, pd.DataFrame]:
-    """The four required contract tables from the source lines (pure: no I/O)."""
+    """The required contract tables and returns from the source lines (pure: no I/O)."""
+    sales, cancellations = split_lines(lines)
     return {
         "customers": build_customers(lines),
         "products": build_products(lines, assumed_cost_ratio),
-        "orders": build_orders(lines),
-        "order_items": build_order_items(lines, assumed_cost_ratio),
+        "orders": build_orders(sales),
+        "order_items": build_order_items(sales, assumed_cost_ratio),
+        "returns": build_returns(sales, cancellations),
     }
 
 
 def report(lines: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> ImportReport:
-    orders, products = tables["orders"], tables["products"]
+    orders, products, returns = tables["orders"], tables["products"], tables["returns"]
+    _, cancellations = split_lines(lines)
+    unmatched = cancellations[~cancellations["line_id"].isin(returns["return_id"])]
     return ImportReport(
         raw_lines=len(lines),
         orders=len(orders),
-        cancelled_orders=int((orders["status"] == "cancelled").sum()),
         orders_without_customer=int(orders["customer_id"].isna().sum()),
         order_items=len(tables["order_items"]),
+        cancellation_lines=len(cancellations),
+        returns=len(returns),
+        unmatched_cancellations=len(unmatched),
+        unmatched_cancellations_cents=int((-unmatched["Quantity"] * unmatched["price_cents"]).sum()),
         customers=len(tables["customers"]),
         products=len(products),
         non_merchandise_products=int((products["category"] == "non_merchandise").sum()),
@@ -548,13 +517,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        summary, _ = import_online_retail(args.source, args.out, args.assumed_cost_ratio, args.replace)
+        summary, tables = import_online_retail(args.source, args.out, args.assumed_cost_ratio, args.replace)
     except ImporterError as error:
         print(f"import_online_retail: error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {', '.join(REQUIRED_TABLES)} to {args.out}")
+    print(f"wrote {', '.join(tables)} to {args.out}")
     for name, value in asdict(summary).items():
-        print(f"  {name:<26}{value:>10,}")
+        print(f"  {name:<32}{value:>12,}")
     return 0
 
 

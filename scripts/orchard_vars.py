@@ -108,6 +108,7 @@ def _enums(value: Any, _: dict[str, Any]) -> bool:
 # Rules that compare two vars are checked against the effective value of the other.
 RULES: dict[str, Rule] = {
     "as_of_date": Rule("empty or a calendar date YYYY-MM-DD", _as_of),
+    "freshness_warn_after_days": _days(),
     "earliest_valid_timestamp": Rule("a date or timestamp (ISO 8601) from 1900-01-01 to today", _earliest),
     "active_window_days": _days(),
     "churn_after_days": Rule("an integer greater than active_window_days ({active_window_days}), at most " + str(MAX_DAYS), _churn),

@@ -13,18 +13,40 @@ Representation
 
 Quarantine: the subset of the contract's bad-input rules this oracle applies
 (`clean_tables`). It covers the dirt of the fixture shops: the generated clean
-shop has none, UCI Online Retail has exactly these kinds.
+shop has none, UCI Online Retail has kinds 1 to 4, the generated dirty shop
+has every kind below in customers, sessions, products, orders, order items and
+returns (the tables the customer and referral marts read).
   1. exact duplicate rows (every column equal) collapse to one, in every table;
   2. an order with a null customer_id is dropped, and so are its items
      (guest checkout is not allowed) and their returns;
   3. an order item with quantity null or <= 0, or a negative unit_price,
      unit_cost or item_discount_amount, is dropped (just that item, and its
-     returns; the order stays);
+     returns; the order stays: the contract's order <-> line cascade is not
+     applied yet, as in the warehouse's staging today);
   4. an order item whose order is not a clean order is dropped (orphan FK),
      and so is a return whose item is not a clean item.
-Not applied (the fixture shops do not have them): conflicting duplicate keys,
-other orphan keys, unknown enums, future / pre-2000 timestamps, bad emails,
-over-quantity returns.
+  5. keys: a null primary key drops the row; versions of a key that differ
+     after (1) keep the one with the latest updated_at when the table has one
+     and that version is unique, otherwise every version is dropped;
+  6. a required column null (customers: signed_up_at, email, country,
+     acquisition_channel, updated_at; sessions: anonymous_id, started_at,
+     ended_at, channel, device_type; orders: ordered_at, status, the three
+     amounts, updated_at) drops the row; so does negative money;
+  7. a timestamp before `Params.earliest_valid_timestamp` (the project's
+     setting, 1990-01-01) or after now drops the row (customers: signed_up_at,
+     updated_at; sessions: started_at, ended_at; orders: ordered_at,
+     updated_at; returns: returned_at); so does a session with
+     ended_at < started_at, and a customer whose email is not one `@` with a
+     dot after it and no spaces;
+  8. orphans, in dependency order: a session or order whose customer_id is not
+     a clean customer, an order whose session_id is not a clean session (when
+     the shop has sessions), an item whose product_id is not a clean product;
+  9. a return is dropped when it is negative money, quantity <= 0, or brings
+     its item's running returned quantity (by returned_at, return_id, over the
+     returns kept so far) above the ordered quantity, with every later return
+     of the item.
+Unknown enum values are kept (the marts read them as `unknown`); the oracle
+never compares an enum it could misread.
 
 Decisions where the spec leaves room (each one is also reported in the
 docstring of the function that makes it):
@@ -87,7 +109,20 @@ docstring of the function that makes it):
       cumulative_net_revenue_per_customer = running sum / cohort_size.
 - D17 customer_ltv: rows for customers with >= 1 valid order; totals over all
       valid orders up to as_of_date.
-- D18 a customer's signup (signed_up_at, signup_day, in every figure that uses
+- D18 referred customer: the clean customer named by referrer_customer_id
+      signed up strictly before (signed_up_at, to the microsecond); anything
+      else (unknown, quarantined, self, same instant, later) is not referred.
+- D19 referral_monthly: signup months from the first signup's month to the
+      as-of month (signups up to as_of_date); active customers from the same
+      activity days as D15 in the month; referred_first_orders null unless the
+      month's last day + first_order_window_days - 1 <= as_of_date (the window
+      has passed for any signup day of the month, D11).
+- D20 customer_referrals: referrers with >= 1 referred customer, whenever
+      signed up; converted = >= 1 valid order; net revenue of those customers'
+      valid orders (up to as_of_date, D17); referrer_rank by referred
+      customers descending then customer_id ascending; the top decile is
+      percent_rank >= 0.9 in the reverse order (0 for a single referrer).
+- D21 a customer's signup (signed_up_at, signup_day, in every figure that uses
       it) is the earlier of the exported signed_up_at and the customer's first
       valid order, whenever placed (raw contract, "Bad input": an order before
       signed_up_at is not an error of the order).
@@ -104,11 +139,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
 EPOCH = pd.Timestamp("1970-01-01")
 
 # The contract columns this oracle reads, per table, by kind (written from raw-contract.md).
 TABLE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "customers": {"str": ("customer_id", "acquisition_channel", "country"),
+    "customers": {"str": ("customer_id", "acquisition_channel", "country", "email", "referrer_customer_id"),
                   "ts": ("signed_up_at", "updated_at")},
     "products": {"str": ("product_id",), "money": ("list_price", "unit_cost")},
     "sessions": {"str": ("session_id", "anonymous_id", "customer_id", "channel", "device_type"),
@@ -152,6 +189,7 @@ class Params:
     churn_after_days: int = 90
     first_order_window_days: int = 30
     rfm_lookback_days: int = 365
+    earliest_valid_timestamp: date = date(1990, 1, 1)
 
 
 # --------------------------------------------------------------------------- reading
@@ -230,22 +268,91 @@ def read_raw(raw_dir: Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(Path(raw_dir), name) for name in TABLE_COLUMNS}
 
 
-def clean_tables(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The quarantine subset of the module docstring: rules 1 to 4."""
+def _one_version_per_key(frame: pd.DataFrame, key: str, updated_at: str | None = None) -> pd.DataFrame:
+    """Rule 5: drop null keys; of several versions of a key keep the unique latest
+    updated_at, else none."""
+    frame = frame[frame[key].notna()]
+    if updated_at is not None:
+        latest = frame.groupby(key)[updated_at].transform("max")
+        frame = frame[(frame[updated_at] == latest).fillna(False)]
+    return frame[~frame.duplicated(key, keep=False)]
+
+
+def _all_set(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    return frame[list(columns)].notna().all(axis=1)
+
+
+def _not_negative(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    return ~(frame[list(columns)] < 0).fillna(False).any(axis=1)
+
+
+def _in_bounds(frame: pd.DataFrame, columns: tuple[str, ...], earliest: date) -> pd.Series:
+    """Rule 7: every listed timestamp (when set) between the earliest valid one and now."""
+    low, high = pd.Timestamp(earliest), pd.Timestamp.now()
+    ok = pd.Series(True, index=frame.index)
+    for column in columns:
+        ok &= ~((frame[column] < low) | (frame[column] > high)).fillna(False)
+    return ok
+
+
+def _returns_within_ordered(returns: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Rule 9's running total: returns in (returned_at, return_id) order until an item's
+    returned quantity passes its ordered quantity; that return and the later ones go."""
+    ordered = returns.sort_values(["order_item_id", "returned_at", "return_id"])
+    running = ordered.groupby("order_item_id")["quantity"].cumsum()
+    limit = ordered["order_item_id"].map(items.set_index("order_item_id")["quantity"])
+    return ordered[(running <= limit).fillna(False)].sort_index()
+
+
+def clean_tables(raw: dict[str, pd.DataFrame],
+                 earliest: date = Params.earliest_valid_timestamp) -> dict[str, pd.DataFrame]:
+    """The quarantine subset of the module docstring: rules 1 to 9."""
     t = {name: frame.drop_duplicates().reset_index(drop=True) for name, frame in raw.items()}
-    orders = t["orders"]
-    orders = orders[orders["customer_id"].notna()]
-    items = t["order_items"]
+    customers = _one_version_per_key(t["customers"], "customer_id", "updated_at")
+    customers = customers[
+        _all_set(customers, ("signed_up_at", "email", "country", "acquisition_channel", "updated_at"))
+        & _in_bounds(customers, ("signed_up_at", "updated_at"), earliest)
+        & customers["email"].str.strip().str.match(EMAIL).fillna(False)
+    ]
+    sessions = _one_version_per_key(t["sessions"], "session_id")
+    sessions = sessions[
+        _all_set(sessions, ("anonymous_id", "started_at", "ended_at", "channel", "device_type"))
+        & _in_bounds(sessions, ("started_at", "ended_at"), earliest)
+        & (sessions["ended_at"] >= sessions["started_at"]).fillna(False)
+        & (sessions["customer_id"].isna() | sessions["customer_id"].isin(customers["customer_id"]))
+    ]
+    products = _one_version_per_key(t["products"], "product_id")
+    products = products[_not_negative(products, ("list_price", "unit_cost"))]
+    orders = _one_version_per_key(t["orders"], "order_id", "updated_at")
+    money = ("order_discount_amount", "shipping_amount", "tax_amount")
+    orders = orders[
+        _all_set(orders, ("customer_id", "ordered_at", "status", *money, "updated_at"))
+        & _not_negative(orders, money)
+        & _in_bounds(orders, ("ordered_at", "updated_at"), earliest)
+        & orders["customer_id"].isin(customers["customer_id"])
+    ]
+    if len(t["sessions"]):
+        orders = orders[orders["session_id"].isna() | orders["session_id"].isin(sessions["session_id"])]
+    items = _one_version_per_key(t["order_items"], "order_item_id")
     bad_item = (
         items["quantity"].isna() | (items["quantity"] <= 0).fillna(True)
         | (items["unit_price"] < 0).fillna(False) | (items["unit_cost"] < 0).fillna(False)
         | (items["item_discount_amount"] < 0).fillna(False)
     )
-    items = items[~bad_item & items["order_id"].isin(orders["order_id"])]
-    returns = t["returns"]
-    returns = returns[returns["order_item_id"].isin(items["order_item_id"])]
-    t.update(orders=orders.reset_index(drop=True), order_items=items.reset_index(drop=True),
-             returns=returns.reset_index(drop=True))
+    items = items[~bad_item & items["order_id"].isin(orders["order_id"])
+                  & items["product_id"].isin(products["product_id"])]
+    returns = _one_version_per_key(t["returns"], "return_id")
+    returns = returns[
+        _all_set(returns, ("order_item_id", "returned_at", "quantity", "refund_amount", "reason"))
+        & (returns["quantity"] > 0).fillna(False)
+        & _not_negative(returns, ("refund_amount",))
+        & _in_bounds(returns, ("returned_at",), earliest)
+        & returns["order_item_id"].isin(items["order_item_id"])
+    ]
+    returns = _returns_within_ordered(returns, items)
+    t.update({name: frame.reset_index(drop=True) for name, frame in (
+        ("customers", customers), ("sessions", sessions), ("products", products), ("orders", orders),
+        ("order_items", items), ("returns", returns))})
     return t
 
 
@@ -288,7 +395,7 @@ class Oracle:
     def __init__(self, raw_dir: Path | str, params: Params = Params()):
         self.raw_dir = Path(raw_dir)
         self.params = params
-        self.t = clean_tables(read_raw(self.raw_dir))
+        self.t = clean_tables(read_raw(self.raw_dir), params.earliest_valid_timestamp)
 
     # ---- as of
 
@@ -397,7 +504,7 @@ class Oracle:
 
     @cached_property
     def customers(self) -> pd.DataFrame:
-        """Clean customers; signed_up_at moved back to the first valid order when that is earlier (D18)."""
+        """Clean customers; signed_up_at moved back to the first valid order when that is earlier (D21)."""
         c = self.t["customers"].copy()
         orders = self.orders
         first_order = orders[orders["is_valid"]].groupby("customer_id")["ordered_at"].min()
@@ -618,6 +725,74 @@ class Oracle:
         for col in ("ltv_net_revenue", "ltv_gross_margin"):
             out[col] = out[col].astype("int64")
         return out.drop(columns=["first_day"])
+
+
+    # ---- referral and word of mouth
+
+    @cached_property
+    def referrals(self) -> pd.DataFrame:
+        """Every clean customer with signup_day, the resolved referrer (null when none) and
+        is_referred (D18)."""
+        c = self.customers[["customer_id", "signed_up_at", "signup_day", "referrer_customer_id"]]
+        signup = c.set_index("customer_id")["signed_up_at"]
+        referrer_signup = c["referrer_customer_id"].map(signup)
+        is_referred = (referrer_signup < c["signed_up_at"]).fillna(False).astype(bool)
+        return pd.DataFrame({
+            "customer_id": c["customer_id"], "signup_day": c["signup_day"].astype("int64"),
+            "referrer_customer_id": c["referrer_customer_id"].where(is_referred),
+            "is_referred": is_referred,
+        })
+
+    @cached_property
+    def referral_monthly(self) -> pd.DataFrame:
+        """referral_monthly (D19): one row per month, rates as floats, referred_first_orders
+        Int64 (NA while the month's window is open)."""
+        day, window = self.as_of_day, self.params.first_order_window_days
+        r = self.referrals
+        r = r[r["signup_day"] <= day].copy()
+        r["month"] = _month_index(r["signup_day"])
+        first = self.valid_orders.groupby("customer_id")["order_day"].min()
+        delta = r["customer_id"].map(first) - r["signup_day"]
+        r["first_order_in_window"] = r["is_referred"] & ((delta >= 0) & (delta < window)).fillna(False)
+        act = self._activity_days()
+        act = act.assign(month=_month_index(act["day"]))
+        months = range(int(r["month"].min()), int(_month_index([day])[0]) + 1)
+        by_month = r.groupby("month")
+        out = pd.DataFrame({"month": list(months)})
+        out["signups"] = out["month"].map(by_month.size()).fillna(0).astype("int64")
+        out["referred_signups"] = out["month"].map(by_month["is_referred"].sum()).fillna(0).astype("int64")
+        out["referrers"] = out["month"].map(by_month["referrer_customer_id"].nunique()).fillna(0).astype("int64")
+        out["active_customers"] = out["month"].map(act.groupby("month")["customer_id"].nunique()).fillna(0).astype("int64")
+        first_orders = out["month"].map(by_month["first_order_in_window"].sum()).fillna(0).astype("Int64")
+        window_passed = np.array([_month_end_day(m) + window - 1 <= day for m in out["month"]])
+        out["referred_first_orders"] = first_orders.where(window_passed, pd.NA)
+        out["referral_share"] = (out["referred_signups"] / out["signups"]).where(out["signups"] > 0)
+        out["k_factor"] = (out["referred_signups"] / out["active_customers"]).where(out["active_customers"] > 0)
+        out["month_start"] = out["month"].map(_month_start)
+        return out[["month_start", "signups", "referred_signups", "referral_share", "referrers",
+                    "active_customers", "k_factor", "referred_first_orders"]]
+
+    @cached_property
+    def customer_referrals(self) -> pd.DataFrame:
+        """customer_referrals (D20): money in cents, is_top_decile_referrer as a bool."""
+        r = self.referrals
+        r = r[r["is_referred"]]
+        o = self.valid_orders.groupby("customer_id")["net_revenue"].agg(["size", "sum"])
+        r = r.assign(converted=r["customer_id"].isin(o.index),
+                     net_revenue=r["customer_id"].map(o["sum"]).fillna(0).astype("int64"))
+        out = r.groupby("referrer_customer_id").agg(
+            referred_customers=("customer_id", "size"), referred_converted=("converted", "sum"),
+            referred_net_revenue=("net_revenue", "sum")).reset_index()
+        out = out.rename(columns={"referrer_customer_id": "customer_id"})
+        out = out.sort_values(["referred_customers", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+        n = len(out)
+        out["referrer_rank"] = np.arange(1, n + 1, dtype="int64")
+        # percent_rank in the reverse order: the last-ranked referrer is 0, the first 1.
+        position = n - out["referrer_rank"]
+        out["is_top_decile_referrer"] = (position * 10 >= 9 * (n - 1)) & (n > 1)
+        for col in ("referred_customers", "referred_converted", "referred_net_revenue"):
+            out[col] = out[col].astype("int64")
+        return out
 
 
 # --------------------------------------------------------------------------- comparison (for the tests)

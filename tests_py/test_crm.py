@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from oracle import Oracle
 from warehouse import Warehouse
 
 
@@ -59,9 +60,10 @@ def test_refund_alert_fires_exactly_on_three_day_runs(clean_raw_dir: Path, clean
     assert _refund_alerts(clean_warehouse) == expected
 
 
-def test_refund_alert_stays_silent_without_refunds(online_retail_raw_dir: Path,
-                                                   online_retail_warehouse: Warehouse) -> None:
-    """Online Retail exports no returns: no refund alert, and no other alert on a series it lacks."""
+def test_refund_alert_stays_silent_below_the_rate(online_retail_raw_dir: Path,
+                                                  online_retail_warehouse: Warehouse) -> None:
+    """Online Retail's credit notes (its returns) never reach 5% of gmv three order days running:
+    no refund alert, and no alert on a series it lacks (no sessions, so no registration conversion)."""
     assert _refund_alerts_expected(online_retail_raw_dir) == set()
     assert _refund_alerts(online_retail_warehouse) == set()
     fired = set(online_retail_warehouse.query("select distinct rule_id from marts.alerts")["rule_id"])
@@ -99,6 +101,17 @@ def test_audience_members_follow_their_rules(clean_warehouse: Warehouse) -> None
     high_value = members["rfm_value_class"].fillna("").str.startswith("important")
     assert (members.loc[high_value, "priority"] == 1).all()
     assert (members.loc[~high_value, "priority"] > 1).all()
+
+
+def test_super_referrers_are_the_top_decile_of_referrers(clean_raw_dir: Path, clean_warehouse: Warehouse) -> None:
+    """The oracle ranks referrers from the raw files (referred customers descending, ties by
+    id) and keeps percent_rank >= 0.9: exactly the audience, each with a recommended action."""
+    referrers = Oracle(clean_raw_dir).customer_referrals
+    expected = set(referrers.loc[referrers["is_top_decile_referrer"], "customer_id"])
+    assert len(expected) >= 2, "the fixture shop is expected to have a top decile of referrers"
+    members = clean_warehouse.query("select * from marts.audiences where audience = 'super_referrers'")
+    assert set(members["customer_id"]) == expected
+    assert members["recommended_action"].notna().all() and members["reason"].str.startswith("referred ").all()
 
 
 def test_export_writes_hashed_ids_only(clean_warehouse: Warehouse, tmp_path: Path) -> None:

@@ -330,7 +330,7 @@ def test_visitors_signups_and_referrals(raw: dict[str, pd.DataFrame]) -> None:
     visited_before_signup = first_visit.reindex(customers["anonymous_id"]).to_numpy() < customers["signed_up_at"]
     assert visited_before_signup.mean() > 0.3
     referred = customers.dropna(subset=["referrer_customer_id"])
-    assert (referred["acquisition_channel"] == "referral").all() and len(referred) > 0.05 * len(customers)
+    assert set(referred["acquisition_channel"]) == set(PLANTED.referral_rate)
     signup = customers.set_index("customer_id")["signed_up_at"]
     assert (referred["referrer_customer_id"].map(signup).to_numpy() < referred["signed_up_at"].to_numpy()).all()
     assert referred["referrer_customer_id"].isin(referred["customer_id"]).any()  # chains
@@ -399,6 +399,25 @@ def test_first_order_conversion_per_channel_is_recovered(raw: dict[str, pd.DataF
     assert set(observed.index) == set(raw_contract.CHANNELS)
     for channel, row in observed.iterrows():
         assert within(row["mean"], PLANTED.first_order_conversion[channel], row["size"]), (channel, row["mean"])
+
+
+def test_referral_rate_and_referred_conversion_per_channel_are_recovered(raw: dict[str, pd.DataFrame]) -> None:
+    """Every channel's share of referred signups (exactly 0 or 1 where planted so), and the
+    first-order conversion of its referred customers, within 4 binomial standard errors."""
+    customers = raw["customers"]
+    is_referred = customers["referrer_customer_id"].notna()
+    shares = is_referred.groupby(customers["acquisition_channel"]).agg(["mean", "size"])
+    for channel, row in shares.iterrows():
+        planted = PLANTED.referral_rate.get(channel, 0.0)
+        if planted in (0.0, 1.0):
+            assert row["mean"] == planted, (channel, row["mean"])
+        else:
+            assert within(row["mean"], planted, row["size"]), (channel, row["mean"])
+    observed = first_order_conversion({**raw, "customers": customers[is_referred]})
+    assert set(observed.index) == set(PLANTED.referred_first_order_conversion)
+    for channel, row in observed.iterrows():
+        planted = PLANTED.referred_first_order_conversion[channel]
+        assert within(row["mean"], planted, row["size"]), (channel, row["mean"], row["size"])
 
 
 def test_checkout_experiment_conversion_and_lift_are_recovered(raw: dict[str, pd.DataFrame]) -> None:

@@ -87,9 +87,9 @@ def cdnow_calibration_import(tmp_path_factory: pytest.TempPathFactory):
 # --------------------------------------------------------------------------- contract shape
 
 
-def assert_contract_files(out: Path) -> None:
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in REQUIRED_TABLES)
-    for table in REQUIRED_TABLES:
+def assert_contract_files(out: Path, tables: tuple[str, ...] = REQUIRED_TABLES) -> None:
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in tables)
+    for table in tables:
         schema = pq.read_schema(out / f"{table}.parquet")
         assert schema.names == TABLES[table].column_names, table
         for column in TABLES[table].columns:
@@ -98,7 +98,7 @@ def assert_contract_files(out: Path) -> None:
 
 @needs_retail
 def test_online_retail_writes_exactly_the_contract_columns_and_types(retail_import) -> None:
-    assert_contract_files(retail_import[0])
+    assert_contract_files(retail_import[0], (*REQUIRED_TABLES, "returns"))
 
 
 @needs_cdnow
@@ -111,26 +111,24 @@ def test_cdnow_writes_exactly_the_contract_columns_and_types(cdnow_import, cdnow
 
 
 @needs_retail
-def test_online_retail_orders_match_invoices(retail_source: pd.DataFrame, retail_import) -> None:
+def test_online_retail_orders_match_sale_invoices(retail_source: pd.DataFrame, retail_import) -> None:
     out, summary, _ = retail_import
-    invoices = retail_source["InvoiceNo"]
-    expected_orders = invoices.nunique()
-    expected_cancelled = invoices[invoices.str.startswith("C")].nunique()
-    expected_no_customer = invoices[retail_source["CustomerID"].isna()].nunique()
+    sales = retail_source[~retail_source["InvoiceNo"].str.startswith("C")]
+    expected_orders = sales["InvoiceNo"].nunique()
+    expected_no_customer = sales.loc[sales["CustomerID"].isna(), "InvoiceNo"].nunique()
 
-    [(orders, distinct_ids, cancelled, no_customer)] = sql(f"""
+    [(orders, distinct_ids, not_delivered, no_customer)] = sql(f"""
         select count(*), count(distinct order_id),
-               count(*) filter (where status = 'cancelled'),
+               count(*) filter (where status <> 'delivered'),
                count(*) filter (where customer_id is null)
         from '{out}/orders.parquet'
     """)
-    assert (orders, distinct_ids, cancelled, no_customer) == (
-        expected_orders, expected_orders, expected_cancelled, expected_no_customer,
+    assert (orders, distinct_ids, not_delivered, no_customer) == (
+        expected_orders, expected_orders, 0, expected_no_customer,
     )
-    assert (summary.orders, summary.cancelled_orders, summary.orders_without_customer) == (
-        expected_orders, expected_cancelled, expected_no_customer,
-    )
-    assert (expected_orders, expected_cancelled, expected_no_customer) == (25_900, 3_836, 3_710)
+    assert (summary.orders, summary.orders_without_customer) == (expected_orders, expected_no_customer)
+    # 25,900 invoices of which 3,836 are cancellations (credit notes), not orders.
+    assert (expected_orders, expected_no_customer) == (25_900 - 3_836, 3_528)
 
 
 @needs_retail
@@ -139,12 +137,13 @@ def test_online_retail_duplicate_lines_share_an_id_and_distinct_lines_never_do(
 ) -> None:
     out, _, tables = retail_import
     items = tables["order_items"]
-    # One row per source line, in source order.
-    assert len(items) == len(retail_source)
-    assert (items["order_id"].to_numpy() == retail_source["InvoiceNo"].to_numpy()).all()
+    sales = retail_source[~retail_source["InvoiceNo"].str.startswith("C")]
+    # One row per sale line, in source order.
+    assert len(items) == len(sales)
+    assert (items["order_id"].to_numpy() == sales["InvoiceNo"].to_numpy()).all()
 
-    lines = retail_source.assign(order_item_id=items["order_item_id"].to_numpy())
-    distinct_lines = len(retail_source.drop_duplicates())
+    lines = sales.assign(order_item_id=items["order_item_id"].to_numpy())
+    distinct_lines = len(sales.drop_duplicates())
     assert lines.drop_duplicates()["order_item_id"].is_unique  # different lines, different ids
     assert lines["order_item_id"].nunique() == distinct_lines  # identical lines, one id
 
@@ -154,9 +153,9 @@ def test_online_retail_duplicate_lines_share_an_id_and_distinct_lines_never_do(
                count(distinct order_item_id)
         from '{out}/order_items.parquet'
     """)
-    assert rows == len(retail_source)
+    assert rows == len(sales)
     assert distinct_rows == distinct_ids == distinct_lines
-    assert rows - distinct_rows == 5_268
+    assert rows - distinct_rows == 5_268 - 37  # 37 duplicates are cancellation lines
 
 
 @needs_retail
@@ -180,12 +179,10 @@ def test_online_retail_revenue_of_clean_orders_matches_source(retail_source: pd.
 def test_online_retail_keeps_the_dirt_for_staging(retail_source: pd.DataFrame, retail_import) -> None:
     _, _, tables = retail_import
     items = tables["order_items"]
-    cancelled = retail_source["InvoiceNo"].str.startswith("C").to_numpy()
+    sales = retail_source[~retail_source["InvoiceNo"].str.startswith("C")]
     quantity = items["quantity"].to_numpy()
-    assert (quantity[cancelled] > 0).all()
-    assert (quantity[cancelled] == -retail_source["Quantity"].to_numpy()[cancelled]).all()
-    assert (quantity[~cancelled] == retail_source["Quantity"].to_numpy()[~cancelled]).all()
-    assert (quantity[~cancelled] < 0).sum() == 1_336
+    assert (quantity == sales["Quantity"].to_numpy()).all()
+    assert (quantity < 0).sum() == 1_336
     assert (items["unit_price"] < 0).sum() == 2
 
 
@@ -212,6 +209,92 @@ def test_online_retail_customers_products_and_keys(retail_source: pd.DataFrame, 
     assert set(orders["customer_id"].dropna()) <= set(customers["customer_id"])
     assert set(items["product_id"]) <= set(products["product_id"])
     assert set(items["order_id"]) == set(orders["order_id"])
+
+
+def _line(invoice: str, code: str, quantity: int, at: str, price: float, customer: int | None) -> dict:
+    return {"InvoiceNo": invoice, "StockCode": code, "Description": f"item {code}", "Quantity": quantity,
+            "InvoiceDate": pd.Timestamp(at), "UnitPrice": price,
+            "CustomerID": pd.NA if customer is None else customer, "Country": "United Kingdom"}
+
+
+def test_online_retail_cancellations_become_returns_of_the_matching_sale_line() -> None:
+    """Hand-worked: which earlier line each credit note returns, and what stays unmatched."""
+    lines = pd.DataFrame([
+        _line("100", "A", 10, "2011-01-01 10:00", 1.00, 1),
+        _line("101", "A", 3, "2011-01-02 10:00", 1.00, 1),
+        _line("C200", "A", -5, "2011-01-03 10:00", 1.00, 1),   # 101 has only 3: returns 100's line
+        _line("C201", "A", -3, "2011-01-04 10:00", 1.00, 1),   # most recent with 3 left: 101
+        _line("C201", "A", -3, "2011-01-04 10:00", 1.00, 1),   # exact copy: the same credit note line
+        _line("C202", "A", -6, "2011-01-05 10:00", 1.00, 1),   # 100 has 5 left, 101 none: unmatched
+        _line("C203", "B", -1, "2011-01-01 09:00", 2.50, 1),   # before the only sale of B: unmatched
+        _line("102", "b", 2, "2011-01-01 11:00", 2.50, 1),     # stock code b is product B
+        _line("C204", "B", -2, "2011-01-06 10:00", 2.40, 1),   # refund at the credit note's price
+        _line("C205", "A", -1, "2011-01-06 10:00", 1.00, 2),   # customer 2 never bought A: unmatched
+        _line("C206", "A", -1, "2011-01-06 10:00", 1.00, None),  # no customer: unmatched
+    ])
+    tables = import_online_retail.build_tables(lines)
+    returns = tables["returns"].set_index("return_id").sort_index()
+    assert returns["order_item_id"].to_dict() == {
+        "C200-A-1": "100-A-1", "C201-A-1": "101-A-1", "C204-B-1": "102-B-1",
+    }
+    assert returns["quantity"].to_dict() == {"C200-A-1": 5, "C201-A-1": 3, "C204-B-1": 2}
+    assert returns["refund_amount"].to_dict() == {"C200-A-1": 500, "C201-A-1": 300, "C204-B-1": 480}  # cents
+    assert returns.loc["C204-B-1", "returned_at"] == pd.Timestamp("2011-01-06 10:00")
+    assert (returns["reason"] == "other").all()
+    assert sorted(tables["orders"]["order_id"]) == ["100", "101", "102"]
+    assert len(tables["order_items"]) == 3
+
+    summary = import_online_retail.report(lines, tables)
+    assert (summary.cancellation_lines, summary.returns, summary.unmatched_cancellations) == (7, 3, 4)
+    assert summary.unmatched_cancellations_cents == 600 + 250 + 100 + 100
+
+
+@needs_retail
+def test_online_retail_returns_never_exceed_what_was_sold(retail_source: pd.DataFrame, retail_import) -> None:
+    out, summary, _ = retail_import
+    [(returns, bad_customer, bad_product, too_early, over_returned)] = sql(f"""
+        with items as (select distinct * from '{out}/order_items.parquet'),
+        returns as (select * from '{out}/returns.parquet'),
+        credit as (
+            select r.*, i.product_id as sold_product_id, i.quantity as sold_quantity,
+                   o.customer_id as sold_customer_id, o.ordered_at
+            from returns r
+            join items i using (order_item_id)
+            join '{out}/orders.parquet' o using (order_id)
+        )
+        select count(*),
+               count(*) filter (where sold_customer_id is null),
+               count(*) filter (where sold_product_id <> split_part(return_id, '-', 2)),
+               count(*) filter (where returned_at < ordered_at),
+               (select count(*) from (
+                   select order_item_id from credit group by order_item_id
+                   having sum(quantity) > any_value(sold_quantity)))
+        from credit
+    """)
+    assert (bad_customer, bad_product, too_early, over_returned) == (0, 0, 0, 0)
+    cancellation_lines = retail_source[retail_source["InvoiceNo"].str.startswith("C")].drop_duplicates()
+    assert returns == summary.returns
+    assert summary.returns + summary.unmatched_cancellations == summary.cancellation_lines == len(cancellation_lines)
+    # Every cancelled unit is either refunded or reported unmatched, at the credit note's price.
+    credited = int(np.round(-cancellation_lines["Quantity"] * cancellation_lines["UnitPrice"] * 100).sum())
+    [(refunded,)] = sql(f"select sum(refund_amount) * 100 from '{out}/returns.parquet'")
+    assert int(refunded) + summary.unmatched_cancellations_cents == credited
+
+
+@needs_retail
+def test_online_retail_168k_cancellation_of_customer_16446_is_a_return(retail_import) -> None:
+    """The well-known case: 80,995 x 23843 invoiced (581483) and cancelled minutes later (C581484)."""
+    out = retail_import[0]
+    rows = sql(f"""
+        select r.order_item_id, r.quantity, r.refund_amount, o.customer_id
+        from '{out}/returns.parquet' r
+        join (select distinct * from '{out}/order_items.parquet') i using (order_item_id)
+        join '{out}/orders.parquet' o using (order_id)
+        where r.return_id like 'C581484-%'
+    """)
+    assert rows == [("581483-23843-1", 80_995, Decimal("168469.60"), "16446")]
+    [(c_orders,)] = sql(f"select count(*) from '{out}/orders.parquet' where order_id like 'C%'")
+    assert c_orders == 0
 
 
 @needs_retail
@@ -281,3 +364,41 @@ def test_cdnow_order_ids_are_stable_under_until(cdnow_import, cdnow_calibration_
     full = cdnow_import[2]["orders"].set_index("order_id")["ordered_at"]
     calibration = pd.read_parquet(cdnow_calibration_import / "orders.parquet").set_index("order_id")["ordered_at"]
     assert (full.loc[calibration.index] == calibration).all()
+
+
+# --------------------------------------------------------------------------- Online Retail warehouse
+
+
+@needs_retail
+def test_online_retail_warehouse_subtracts_the_credit_notes(retail_source: pd.DataFrame, retail_import,
+                                                           online_retail_warehouse) -> None:
+    """Built warehouse: every sale invoice is an order (clean or quarantined), every matched credit
+    note a clean return, and net revenue is gmv minus exactly those credits."""
+    summary = retail_import[1]
+    wh = online_retail_warehouse
+
+    def count(relation: str) -> int:
+        return int(wh.query(f"select count(*) as n from {relation}")["n"].iloc[0])
+
+    sale_invoices = retail_source.loc[~retail_source["InvoiceNo"].str.startswith("C"), "InvoiceNo"].nunique()
+    assert count("staging.stg_shop__orders") + count("quarantine.quarantine_shop__orders") == sale_invoices
+    assert count("staging.stg_shop__orders where order_id like 'C%'") == 0
+    assert (count("staging.stg_shop__returns"), count("quarantine.quarantine_shop__returns")) == (summary.returns, 0)
+
+    totals = wh.query("""
+        select sum(gmv) as gmv, sum(discount) as discount, sum(refund) as refund, sum(net_revenue) as net_revenue
+        from marts.fct_orders where status <> 'cancelled'
+    """).iloc[0]
+    cancellations = retail_source[retail_source["InvoiceNo"].str.startswith("C")].drop_duplicates()
+    returned_ids = set(pd.read_parquet(retail_import[0] / "returns.parquet")["return_id"])
+    matched = cancellations[import_online_retail.keyed_lines(cancellations)["line_id"].isin(returned_ids)]
+    credited = Decimal(int(np.round(-matched["Quantity"] * matched["UnitPrice"] * 100).sum())) / 100
+    assert Decimal(str(totals["refund"])) == credited
+    assert Decimal(str(totals["net_revenue"])) == Decimal(str(totals["gmv"])) - Decimal(str(totals["discount"])) - credited
+
+    # Customer 16446: the 80,995 units invoiced and credited the same morning net to nothing; what
+    # remains is their other invoice.
+    other = retail_source[retail_source["InvoiceNo"] == "553573"]
+    expected = Decimal(int(np.round(other["Quantity"] * other["UnitPrice"] * 100).sum())) / 100
+    lifetime = wh.query("select lifetime_net_revenue from marts.dim_customers where customer_id = '16446'")
+    assert Decimal(str(lifetime["lifetime_net_revenue"].iloc[0])) == expected

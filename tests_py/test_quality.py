@@ -115,7 +115,7 @@ def test_dirty_shop_raw_warns_without_blocking(dirty_warehouse: Warehouse, tmp_p
 def test_online_retail_raw_warns_without_blocking(online_retail_warehouse: Warehouse, tmp_path: Path) -> None:
     report = run_stage("raw", online_retail_warehouse.duckdb_path, tmp_path / "docs")
     assert report.blocking == []
-    # 3,710 invoices without a customer: quarantined by staging, reported here.
+    # 3,528 sale invoices without a customer: quarantined by staging, reported here.
     assert findings(report, "raw.orders", "customer_id")
 
 

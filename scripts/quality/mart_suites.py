@@ -300,6 +300,16 @@ MARTS: tuple[Mart, ...] = (
     Mart("alerts", ("rule_id", "period_start"),
          "rule_id, metric, period_start, observed_value, threshold, severity",
          (not_null("metric", "severity"),)),
+    Mart("referral_monthly", ("month_start",),
+         "month_start, signups, referred_signups, referral_share, referrers, active_customers, k_factor, "
+         "referred_first_orders",
+         (non_negative("active_customers", "k_factor", "referred_first_orders"), rates("referral_share"),
+          ordered("signups", "referred_signups", "referrers"), ordered("referred_signups", "referred_first_orders"))),
+    Mart("customer_referrals", ("customer_id",),
+         "customer_id, referred_customers, referred_converted, referred_net_revenue, referrer_rank",
+         (between("referred_customers", 1, None, "a referrer has referred at least one customer"),
+          between("referrer_rank", 1, None, "ranks start at 1"),
+          ordered("referred_customers", "referred_converted"))),
     Mart("audiences", ("customer_id", "audience"),
          "customer_id, audience, reason, priority, recommended_action, preferred_send_hour",
          (between("preferred_send_hour", 8, 21, "never sent between 22:00 and 08:00"),)),
@@ -461,6 +471,42 @@ CHECKS: tuple[QueryCheck, ...] = (
         ([between("stages", 1, 1, "one lifecycle stage per customer signed up by the as-of date")],
          zero("stage_mismatches")),
         "Per customer signed up by the as-of date: the lifecycle rows and whether dim_customers agrees.",
+    ),
+    QueryCheck(
+        "referral_monthly=dim_customers", ("referral_monthly", "dim_customers", "customer_referrals", "dim_dates"),
+        f"""
+        with signups as (
+            select date_trunc('month', signup_date) as month_start, count(*) as signups,
+                count(*) filter (where is_referred) as referred_signups
+            from marts.dim_customers where signup_date <= {AS_OF} group by 1
+        )
+        select
+            coalesce(r.month_start, s.month_start) as month_start,
+            coalesce(r.signups, 0) - coalesce(s.signups, 0) as signups_difference,
+            coalesce(r.referred_signups, 0) - coalesce(s.referred_signups, 0) as referred_signups_difference
+        from marts.referral_monthly as r
+        full outer join signups as s on r.month_start = s.month_start
+        """,
+        ("month_start",),
+        (zero("signups_difference", "referred_signups_difference"),),
+        "Per signup month: referral_monthly's signups and referred signups minus dim_customers'.",
+    ),
+    QueryCheck(
+        "customer_referrals=dim_customers", ("customer_referrals", "dim_customers"),
+        """
+        with referred as (
+            select referrer_customer_id as customer_id, count(*) as referred_customers
+            from marts.dim_customers where is_referred group by 1
+        )
+        select
+            coalesce(c.customer_id, r.customer_id) as customer_id,
+            coalesce(c.referred_customers, 0) - coalesce(r.referred_customers, 0) as referred_customers_difference
+        from marts.customer_referrals as c
+        full outer join referred as r on c.customer_id = r.customer_id
+        """,
+        ("customer_id",),
+        (zero("referred_customers_difference"),),
+        "Per referrer: customer_referrals' referred customers minus dim_customers' referred customers.",
     ),
     QueryCheck(
         "funnel_daily=fct_sessions", ("funnel_daily", "fct_sessions", "dim_dates"),

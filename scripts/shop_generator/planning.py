@@ -3,7 +3,9 @@
 Three planted truths meet here, each at its own unit, so none bends another:
 
 1. First-order conversion (per customer): a customer converts with the planted
-   probability of their acquisition channel. A converter's first order is forced
+   probability of their acquisition channel, referred customers with the planted
+   conversion of referred customers of that channel (the others compensate, so the
+   channel's rate stays planted). A converter's first order is forced
    into one of their logged-in sessions of signup days 0..29 and the sessions
    before it cannot buy; a non-converter cannot buy in those days at all.
 2. The checkout experiment (per visitor): eligible customers are assigned at
@@ -75,7 +77,8 @@ def plan_sessions(sessions: Sessions, population: Population, lo: int, cal: Cale
     forced = np.zeros(size, dtype=bool)
     forbidden = np.zeros(size, dtype=bool)
     weight = np.sqrt(cal.season[blocks.day]) * population.purchase_propensity[lo + blocks.local]
-    _plan_first_orders(blocks, weight, population.channel[lo:lo + customers], forced, forbidden, rng)
+    _plan_first_orders(blocks, weight, population.channel[lo:lo + customers],
+                       population.referrer[lo:lo + customers] >= 0, forced, forbidden, rng)
     checkout = _plan_checkout_experiment(blocks, weight, sessions, cal, forced, forbidden, rng)
 
     free = ~forced & ~forbidden
@@ -115,12 +118,15 @@ def _weighted_pick(weight: np.ndarray, starts: np.ndarray, ends: np.ndarray, rng
     return np.clip(np.searchsorted(cumulative, target, side="right") - 1, starts, ends - 1)
 
 
-def _plan_first_orders(blocks: _Blocks, weight: np.ndarray, channel: np.ndarray, forced: np.ndarray,
-                       forbidden: np.ndarray, rng: np.random.Generator) -> None:
-    """The first order goes to the signup session or, like any purchase, to a window
+def _plan_first_orders(blocks: _Blocks, weight: np.ndarray, channel: np.ndarray, referred: np.ndarray,
+                       forced: np.ndarray, forbidden: np.ndarray, rng: np.random.Generator) -> None:
+    """Referred customers convert at their channel's referred conversion, the others at
+    the rate that keeps the channel's planted conversion (Planted.first_order_probability).
+    The first order goes to the signup session or, like any purchase, to a window
     session drawn by purchase weight (so campaign days get their share)."""
     customers = len(channel)
-    rate = np.array([PLANTED.first_order_conversion[c] for c in CHANNELS])[channel]
+    rates = np.array([[PLANTED.first_order_probability(c, referred=r) for r in (False, True)] for c in CHANNELS])
+    rate = rates[channel, referred.astype(np.int64)]
     converts = rng.random(customers) < rate
     in_window = blocks.offset < PLANTED.first_order_window_days
     window_end = blocks.start + np.bincount(blocks.local[in_window], minlength=customers)

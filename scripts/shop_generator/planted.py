@@ -70,12 +70,40 @@ class Planted:
     # acquisition_channel -> P(first valid order within first_order_window_days of signup).
     first_order_conversion: Mapping[str, float]
     first_order_window_days: int
+    # acquisition_channel -> P(the customer is referred: referrer_customer_id names a
+    # customer who signed up earlier). Channels absent here have no referred customers.
+    referral_rate: Mapping[str, float]
+    # acquisition_channel -> P(first valid order within first_order_window_days | referred),
+    # for the channels of referral_rate.
+    referred_first_order_conversion: Mapping[str, float]
     experiments: Mapping[str, ExperimentTruth]
     # product_id -> archetype for every id the generator can emit (P00001..P02000);
     # a catalogue of n products uses the first n.
     product_archetypes: Mapping[str, str]
     # Anonymous visitors who never sign up, per customer.
     visitor_ratio: float
+
+    def first_order_probability(self, channel: str, referred: bool) -> float:
+        """P(first valid order within the window) of a customer of `channel`, referred or
+        not. Non-referred customers convert at the rate that keeps the channel's mix equal
+        to first_order_conversion[channel]: r * referred + (1 - r) * other = planted."""
+        rate = self.referral_rate.get(channel, 0.0)
+        planted = self.first_order_conversion[channel]
+        if rate in (0.0, 1.0):  # a channel without referred, or without other, customers
+            return self.referred_first_order_conversion.get(channel, planted)
+        if referred:
+            return self.referred_first_order_conversion[channel]
+        return (planted - rate * self.referred_first_order_conversion[channel]) / (1.0 - rate)
+
+    def referral_share(self, signup_mix: Mapping[str, float]) -> float:
+        """P(a new customer is referred) for a channel mix (channel -> share of signups)."""
+        return sum(share * self.referral_rate.get(c, 0.0) for c, share in signup_mix.items())
+
+    def referred_conversion(self, signup_mix: Mapping[str, float]) -> float:
+        """P(first order within the window | referred), pooled over a channel mix."""
+        referred = {c: share * self.referral_rate.get(c, 0.0) for c, share in signup_mix.items()}
+        return (sum(w * self.referred_first_order_conversion[c] for c, w in referred.items() if w)
+                / sum(referred.values()))
 
     def funnel_reach(self, step: str) -> float:
         """P(session reaches `step`): the product of the step rates up to it."""
@@ -92,6 +120,27 @@ _FIRST_ORDER_CONVERSION = {
 }
 assert set(_FIRST_ORDER_CONVERSION) == set(CHANNELS)
 
+# Word of mouth, per acquisition channel: (referral rate, first-order conversion of the
+# referred customers). Everyone arriving through an invite link (channel `referral`) is
+# referred, so that channel's referred conversion is the channel's own; in the other
+# channels listed, a share of signups also carries a referrer (a group buy shared on
+# social media, a KOL's invite code, a friend's recommendation typed in directly), and
+# the channel's non-referred customers convert at the rate that keeps the channel's
+# planted first_order_conversion (Planted.first_order_probability). The referrer is
+# drawn uniformly among the customers who signed up earlier.
+_REFERRALS: dict[str, tuple[float, float]] = {
+    "referral": (1.00, 0.40),
+    "social": (0.25, 0.32),
+    "kol": (0.30, 0.45),
+    "content": (0.20, 0.30),
+    "direct": (0.10, 0.50),
+}
+assert set(_REFERRALS) <= set(CHANNELS)
+for _channel, (_rate, _conversion) in _REFERRALS.items():  # the mixture must stay a probability
+    _planted = _FIRST_ORDER_CONVERSION[_channel]
+    assert (_conversion == _planted if _rate == 1.0
+            else 0.0 <= (_planted - _rate * _conversion) / (1.0 - _rate) <= 1.0), _channel
+
 PLANTED = Planted(
     retention=MappingProxyType({1: 0.35, 3: 0.25, 7: 0.18, 14: 0.13, 30: 0.10}),
     funnel=MappingProxyType(
@@ -99,6 +148,8 @@ PLANTED = Planted(
     ),
     first_order_conversion=MappingProxyType({c: _FIRST_ORDER_CONVERSION[c] for c in CHANNELS}),
     first_order_window_days=30,
+    referral_rate=MappingProxyType({c: rate for c, (rate, _) in _REFERRALS.items()}),
+    referred_first_order_conversion=MappingProxyType({c: conv for c, (_, conv) in _REFERRALS.items()}),
     experiments=MappingProxyType({
         "checkout_button_2025": ExperimentTruth(
             experiment_id="checkout_button_2025",

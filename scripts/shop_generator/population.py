@@ -18,6 +18,7 @@ from raw_contract import CHANNELS, DEVICE_TYPES
 
 from . import arrow_io as aio
 from .calendar import US_PER_DAY, US_PER_SECOND, Calendar, sample_seconds_of_day, strictly_increasing
+from .planted import PLANTED
 
 # Share of signups per acquisition channel (CHANNELS order).
 SIGNUP_MIX = np.array([0.18, 0.16, 0.12, 0.10, 0.05, 0.06, 0.08, 0.03, 0.03, 0.02, 0.05, 0.12])
@@ -64,10 +65,14 @@ class Population:
         return len(self.signed_up_us)
 
 
-def build_population(n: int, cal: Calendar, rng: np.random.Generator) -> Population:
+def build_population(n: int, cal: Calendar, rng: np.random.Generator,
+                     referral_rng: np.random.Generator) -> Population:
     """Signups follow growth x seasonality. Engagement is 2 * Beta(2, 2): mean 1 and
     bounded by 2, so engagement x retention curve stays a probability and the
-    cohort-level retention equals the curve exactly in expectation."""
+    cohort-level retention equals the curve exactly in expectation. A customer of
+    channel c is referred with probability PLANTED.referral_rate[c] (drawn from
+    referral_rng, its own stream, so the other traits keep their draws), by a customer
+    drawn uniformly among the earlier signups."""
     weights = cal.growth * cal.season
     day = rng.choice(cal.days, size=n, p=weights / weights.sum())
     seconds = sample_seconds_of_day(rng, n, _SIGNUP_EARLIEST_SECOND, _SIGNUP_LATEST_SECOND)
@@ -78,7 +83,10 @@ def build_population(n: int, cal: Calendar, rng: np.random.Generator) -> Populat
     if n and channel[0] == referral:  # the first customer has nobody to be invited by
         channel[0] = CHANNELS.index("direct")
     index = np.arange(n)
-    referrer = np.where(channel == referral, np.floor(rng.random(n) * index).astype(np.int64), -1)
+    earlier = np.floor(rng.random(n) * index).astype(np.int64)
+    rate = np.array([PLANTED.referral_rate.get(c, 0.0) for c in CHANNELS])
+    is_referred = (referral_rng.random(n) < rate[channel]) & (index > 0)
+    referrer = np.where(is_referred, earlier, -1)
     return Population(
         signed_up_us=us,
         signup_day=cal.day_of(us),

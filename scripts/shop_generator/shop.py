@@ -41,7 +41,7 @@ CHUNK_CUSTOMERS = 25_000
 GLOBAL_BATCH = 1_000_000  # the "chunk" number of the draws made once per run
 STREAMS = {name: i for i, name in enumerate((
     "population", "products", "spend", "customers", "sessions", "plan", "baskets", "events",
-    "coupons", "orders", "touches",
+    "coupons", "orders", "touches", "referrals",
 ))}
 # Id kind of each table keyed by a single id column (the others have composite keys).
 _ID_KIND = {
@@ -92,7 +92,8 @@ def generate(out_dir: Path, customers: int, days: int, end_date: date, seed: int
              progress: bool) -> dict[str, dict[str, int]]:
     """Write the 13 contract tables into out_dir; return dirty-row counts per table and case."""
     cal = build_calendar(end_date, days)
-    population = build_population(customers, cal, _rng(seed, GLOBAL_BATCH, "population"))
+    population = build_population(customers, cal, _rng(seed, GLOBAL_BATCH, "population"),
+                                  _rng(seed, GLOBAL_BATCH, "referrals"))
     products = build_products(catalogue_size(customers), cal, _rng(seed, GLOBAL_BATCH, "products"))
     coupons = build_coupons(cal)
     shop = Shop(

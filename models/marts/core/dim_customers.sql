@@ -2,6 +2,10 @@ with customers as (
     select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
+referrals as (
+    select * from {{ ref('int_customers_referrals_resolved') }}
+),
+
 order_history as (
     select * from {{ ref('int_customers_order_history') }}
 ),
@@ -23,7 +27,8 @@ final as (
         customers.country,
         customers.city,
         customers.email_hash,
-        customers.referrer_customer_id,
+        referrals.referrer_customer_id,
+        referrals.is_referred,
         customers.anonymous_id,
         order_history.first_order_at,
         order_history.last_order_at,
@@ -34,6 +39,8 @@ final as (
         rfm.rfm_segment,
         rfm.rfm_value_class
     from customers
+    inner join referrals
+        on customers.customer_id = referrals.customer_id
     inner join order_history
         on customers.customer_id = order_history.customer_id
     left join lifecycle

@@ -12,6 +12,9 @@
                              (only in shops that track events at all)
     replenishment_due        more days since the last purchase in a category than the
                              customer's median interval between purchases in it
+    super_referrers          referrers in the top decile of customer_referrals
+                             (is_top_decile_referrer: percent_rank >= 0.9 over referrers
+                             ordered by referred customers, ties by customer_id)
 
     priority: 1 for high-value customers (an important_* RFM value class), 2 for
     active ones (lifecycle new, active or reactivated), 3 for the silent rest.
@@ -46,6 +49,10 @@ orders as (
 
 replenishments as (
     select * from {{ ref('int_customer_category_replenishments') }}
+),
+
+referrers as (
+    select * from {{ ref('customer_referrals') }}
 ),
 
 send_hours as (
@@ -161,6 +168,18 @@ replenishment_due as (
     group by customer_id
 ),
 
+super_referrers as (
+    select
+        customer_id,
+        'super_referrers' as audience,
+        'referred ' || cast(referred_customers as {{ dbt.type_string() }}) || ' customer(s), '
+        || cast(referred_converted as {{ dbt.type_string() }}) || ' of them buying; referrer rank '
+        || cast(referrer_rank as {{ dbt.type_string() }}) as reason,
+        'thank and reward: invite to the ambassador program with a referral bonus' as recommended_action
+    from referrers
+    where is_top_decile_referrer
+),
+
 members as (
     select * from churn_risk_high_value
     union all
@@ -171,6 +190,8 @@ members as (
     select * from silent_after_signup_72h
     union all
     select * from replenishment_due
+    union all
+    select * from super_referrers
 ),
 
 final as (

@@ -1,0 +1,1 @@
+"""Importers of shop exports and public data sets into the raw contract."""
