@@ -7,6 +7,13 @@ these tests never touch the developer's warehouse or the repo's target/.
 
 The catalogue cases only need staging and fct_orders, so they run the loader and
 `dbt build --select staging +fct_orders` (two at a time) instead of a full build.
+
+Issue 18's classes ride on these builds where they can: the baseline shop names a
+session it does not export (class 4), the rebuild test starts a second build on the
+same path (class 7), the kill test leaves a stale WAL before its last build (class 6).
+The vars (class 5) are checked before any build; the class-1 shop (a signup after the
+first order, a signup whose session is quarantined) is built once in full, with vars
+from ORCHARD_VARS and docs; the shop with one bad row of every class is built once.
 """
 
 from __future__ import annotations
