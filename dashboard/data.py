@@ -350,6 +350,16 @@ def channel_economics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
     """, f)
 
 
+def referral(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Word of mouth per signup month in the range: referral share and k-factor (shop-wide)."""
+    return query(con, """
+        select month_start, signups, referred_signups, referral_share, referrers, active_customers, k_factor
+        from marts.referral_monthly
+        where month_start between date_trunc('month', $start::date) and $end
+        order by month_start
+    """, f)
+
+
 def experiments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return query(con, """
         select experiment_id, variant, visitors, converters, conversion_rate, abs_lift, rel_lift, p_value,

@@ -55,6 +55,10 @@ def rate(value: object) -> str:
     return "–" if _missing(value) else f"{float(value):.1%}"
 
 
+def ratio(value: object) -> str:
+    return "–" if _missing(value) else f"{float(value):.3f}"
+
+
 def count(value: object) -> str:
     return "–" if _missing(value) else f"{int(value):,}"
 

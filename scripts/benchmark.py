@@ -62,10 +62,11 @@ ORACLE_MARTS: dict[str, str] = {
     "customer_rfm": "customer_rfm", "customer_lifecycle": "customer_lifecycle",
     "customer_lifecycle_transitions": "customer_lifecycle_transitions",
     "cohort_retention_daily": "cohort_retention_daily", "cohort_retention_monthly": "cohort_retention_monthly",
-    "customer_ltv": "customer_ltv",
+    "customer_ltv": "customer_ltv", "referral_monthly": "referral_monthly",
+    "customer_referrals": "customer_referrals",
 }
-# Disk a shop needs per customer: raw Parquet (~3 KB at 100k), its history copy, two
-# warehouses (measured about 4x the raw files each at 5k) and the logs, with headroom.
+# Disk a shop needs per customer, with headroom: a 5k run peaked at 116 MB (raw Parquet ~3 KB a
+# customer, its history copy, two warehouses of about twice the raw files each, docs and logs).
 DISK_BYTES_PER_CUSTOMER = 40_000
 
 
@@ -85,6 +86,9 @@ class SizeResult:
     stages: list[Stage] = field(default_factory=list)
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
     ratios: dict[str, float | None] = field(default_factory=dict)
+    # 1-minute load average at the start and the end of the size's run: above the core count,
+    # the figures include time spent waiting for a CPU held by other work on the machine.
+    load_average: tuple[float, float] = (0.0, 0.0)
 
     def seconds(self, stage: str) -> float | None:
         return next((s.seconds for s in self.stages if s.stage == stage), None)
@@ -173,6 +177,7 @@ class SizeRun:
 
     def run(self) -> SizeResult:
         python, customers = str(BIN / "python"), self.result.customers
+        load_at_start = os.getloadavg()[0]
         quality_docs = self.work / "quality_docs"
         target = self.db.parent / "target"
         self.stage("generate", [python, "scripts/generate_shop.py", "--customers", str(customers), "--days",
@@ -192,6 +197,7 @@ class SizeRun:
         self.stage("pandas", [*me, "--task", "pandas"], tolerate=True, memory_limit_gb=self.pandas_memory_gb)
         self.incremental()
         self.result.ratios = ratios(self.result)
+        self.result.load_average = (load_at_start, os.getloadavg()[0])
         return self.result
 
     def incremental(self) -> None:
@@ -283,6 +289,12 @@ def print_report(results: list[SizeResult]) -> None:
     print(f"\n{'customers':>10}  " + "  ".join(f"{n:>18}" for n in names))
     for result in results:
         print(f"{result.customers:>10,}  " + "  ".join(cell(result.ratios[n], '.2f', 18) for n in names))
+    print()
+    for result in results:
+        start, end = result.load_average
+        print(f"machine: {os.cpu_count()} cores; 1-minute load average {start:.1f} at the start of the "
+              f"{result.customers:,}-customer run, {end:.1f} at its end (above {os.cpu_count()}, the seconds "
+              "include waiting for a CPU)")
     print("\nbuild = load + quality raw + dbt build + quality marts + docs (the stages of make build that ran);"
           "\nfull = the full dbt build; incremental = dbt build after one more day (scripts/shop_split.py);"
           "\nfloor = DuckDB reading every column of every raw file once;"
@@ -321,8 +333,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"days of history per shop, ending {END_DATE} (default 730)")
     parser.add_argument("--dirty-rate", type=float, default=0.0,
                         help="share of bad rows the generator injects (default 0): the pandas oracle implements "
-                             "only the quarantine rules a clean shop needs, so on a dirty shop it would not compute "
-                             "the same marts as the build (the build runs every quarantine rule either way)")
+                             "only part of the quarantine (not events' or coupons'), so on a dirty shop it would not "
+                             "compute the same marts as the build (the build runs every quarantine rule either way)")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE),
                         help="leave out a stage group, repeatable: quality (both suites), docs, floor, pandas, "
                              "incremental (split, history build and the incremental run); printed as skipped")
@@ -377,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     print_report(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
+        "cpu_count": os.cpu_count(),
         "pandas_marts": list(ORACLE_MARTS),
         "sizes": [{**asdict(r), "slowest_models": [{"model": m, "seconds": s} for m, s in r.slowest_models]}
                   for r in results],

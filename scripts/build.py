@@ -11,8 +11,8 @@
    (`<warehouse>.wal`) that a client left beside the published file; the
    published file is then opened read-only once more before "published". A
    reader that holds the old file open keeps reading the old file.
-   Beside it, the marts alone go into a copy that DuckDB 1.x clients (Superset,
-   DBeaver, Evidence) can open, `<warehouse>_bi.duckdb` (--skip-bi-copy to skip).
+   Beside it, the marts alone go into a copy that DuckDB 1.4+ clients (Superset's
+   driver, DBeaver) can open, `<warehouse>_bi.duckdb` (--skip-bi-copy to skip).
 
 Source freshness (`dbt source freshness`) runs after the load: a source whose
 newest row is older than the var `freshness_warn_after_days` is reported as a

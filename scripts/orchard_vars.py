@@ -97,6 +97,11 @@ def _send_hour(value: Any, every: dict[str, Any]) -> bool:
     return _is_int(value) and _is_int(start) and _is_int(end) and end <= value < start
 
 
+def _fits(quantity: int, money: Any) -> bool:
+    """Lines at the plausible maxima: a thousand of them still sum within decimal(18, 2)."""
+    return _is_number(money) and quantity * money <= 10**13
+
+
 def _enums(value: Any, _: dict[str, Any]) -> bool:
     return isinstance(value, dict) and all(
         isinstance(values, list) and values and all(isinstance(v, str) and v.strip() for v in values)
@@ -110,6 +115,10 @@ RULES: dict[str, Rule] = {
     "as_of_date": Rule("empty or a calendar date YYYY-MM-DD", _as_of),
     "freshness_warn_after_days": _days(),
     "earliest_valid_timestamp": Rule("a date or timestamp (ISO 8601) from 1900-01-01 to today", _earliest),
+    "max_plausible_quantity": Rule("an integer from 1 to 10^13 / max_plausible_money ({max_plausible_money})",
+                                   lambda v, every: _is_int(v) and v >= 1 and _fits(v, every.get("max_plausible_money"))),
+    "max_plausible_money": _share("a number > 0", lambda v: v > 0),
+    "incremental_lookback_days": _days(low=0),
     "active_window_days": _days(),
     "churn_after_days": Rule("an integer greater than active_window_days ({active_window_days}), at most " + str(MAX_DAYS), _churn),
     "first_order_window_days": _days(),

@@ -20,9 +20,11 @@ returns (the tables the customer and referral marts read).
   2. an order with a null customer_id is dropped, and so are its items
      (guest checkout is not allowed) and their returns;
   3. an order item with quantity null or <= 0, or a negative unit_price,
-     unit_cost or item_discount_amount, is dropped (just that item, and its
-     returns; the order stays: the contract's order <-> line cascade is not
-     applied yet, as in the warehouse's staging today);
+     unit_cost or item_discount_amount, is dropped with its returns, and so is
+     its order with every other line of it (the contract's order <-> line
+     cascade: no published order is understated); every line dropped by the
+     rules below (a null or conflicting key, an unknown product) takes its
+     order too, an exact copy of a line does not;
   4. an order item whose order is not a clean order is dropped (orphan FK),
      and so is a return whose item is not a clean item.
   5. keys: a null primary key drops the row; versions of a key that differ
@@ -60,8 +62,8 @@ docstring of the function that makes it):
 - D4  fct_orders.channel / device_type are those of the order's session; an
       order without a (known) session gets 'unknown', the contract's catch-all
       value for these enums.
-- D5  an order whose items were all quarantined keeps its row with gmv 0
-      (it still counts as a valid order when its status says so).
+- D5  an order without any clean item (it had none in the export) keeps its
+      row with gmv 0 (it still counts as a valid order when its status says so).
 - D6  returned_quantity of an item = sum of its returns' quantities (0 if none).
 - D7  order-discount allocation: largest remainder in whole cents, ties by
       order_item_id; an order whose lines all have gmv 0 splits by line count.
@@ -339,8 +341,11 @@ def clean_tables(raw: dict[str, pd.DataFrame],
         | (items["unit_price"] < 0).fillna(False) | (items["unit_cost"] < 0).fillna(False)
         | (items["item_discount_amount"] < 0).fillna(False)
     )
-    items = items[~bad_item & items["order_id"].isin(orders["order_id"])
-                  & items["product_id"].isin(products["product_id"])]
+    good_item = ~bad_item & items["product_id"].isin(products["product_id"])
+    lines = t["order_items"]
+    quarantined_line = ~lines.index.isin(items.index[good_item])
+    orders = orders[~orders["order_id"].isin(lines.loc[quarantined_line, "order_id"].dropna())]
+    items = items[good_item & items["order_id"].isin(orders["order_id"])]
     returns = _one_version_per_key(t["returns"], "return_id")
     returns = returns[
         _all_set(returns, ("order_item_id", "returned_at", "quantity", "refund_amount", "reason"))

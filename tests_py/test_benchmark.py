@@ -132,7 +132,7 @@ def test_benchmark_prints_every_stage_figure_and_ratio(tmp_path: Path) -> None:
         cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    for header in ("customers", "stage", "seconds", "x smallest", "peak MB", "ten slowest models"):
+    for header in ("customers", "stage", "seconds", "x smallest", "peak MB", "ten slowest models", "load average"):
         assert header in out
     rows = {m.group(1).strip(): m.group(2) for m in re.finditer(r"^\s+200\s{2}(\S.{13}) (.*)$", out, re.M)}
     assert set(rows) == set(ALL_STAGES)

@@ -79,7 +79,9 @@ def assert_shown(at: AppTest, expected: dict[str, float | None]) -> None:
         if value is None or pd.isna(value):
             assert np.isnan(displayed), (label, figures[label])
             continue
-        tolerance = 0.0005 if figures[label].endswith("%") else 0.005
+        # Half a unit of the last digit shown.
+        decimals = len(figures[label].rstrip("%").partition(".")[2]) + (2 if figures[label].endswith("%") else 0)
+        tolerance = 0.5 * 10 ** -decimals + 1e-12
         assert displayed == pytest.approx(float(value), abs=tolerance), (label, figures[label], value)
 
 
@@ -187,10 +189,27 @@ def test_growth(warehouse: Warehouse) -> None:
     customers = warehouse.table("marts.dim_customers")
     at = app("pages/growth.py")
     assert_shown(at, {"Coupon redemption rate": issuances["is_redeemed"].mean(), "New customers": len(customers)})
+    # Referral: shares from the customers' own flags; the k-factor of the last month from its active customers.
+    customers["month"] = customers["signup_date"].dt.to_period("M")
+    last_month = customers["month"].max()
+    referred_last = customers.loc[customers["month"] == last_month, "is_referred"].sum()
+    assert_shown(at, {"Referral share": customers["is_referred"].mean(),
+                      "Referred signups": customers["is_referred"].sum(),
+                      "K-factor (last month)": referred_last / active_in_month(warehouse, last_month)})
     experiments = next(frame.value for frame in at.dataframe if "ci_low" in frame.value.columns)
     expected = warehouse.table("marts.experiment_results", order_by="experiment_id, variant")
     pd.testing.assert_frame_equal(experiments.reset_index(drop=True), expected[experiments.columns],
                                   check_dtype=False)
+
+
+def active_in_month(warehouse: Warehouse, month: pd.Period) -> int:
+    """Distinct customers with a logged-in session or a valid order in the month (metrics.md)."""
+    active = warehouse.query("""
+        select customer_id, session_date as day from marts.fct_sessions where customer_id is not null
+        union all
+        select customer_id, order_date as day from marts.fct_orders where is_valid
+    """)
+    return active.loc[active["day"].dt.to_period("M") == month, "customer_id"].nunique()
 
 
 def test_dashboard_exposure_lists_every_mart_it_reads() -> None:

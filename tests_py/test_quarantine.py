@@ -66,7 +66,8 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("orders", "O_LATEST", ordered_at=LATEST_CLEAN_AT, updated_at=LATEST_CLEAN_AT)
 
     # Null primary keys (also one column of a composite key).
-    shop.add("order_items", "I_NULL", order_item_id=None, unit_price=money("11.11"))
+    shop.add("order_items", "I_NULL", order_item_id=None, order_id=shop.add("orders", "O_OF_I_NULL")["order_id"],
+             unit_price=money("11.11"))
     shop.add("experiment_assignments", "A_NULL", anonymous_id=None)
 
     # Exact duplicates collapse to their first copy.
@@ -91,7 +92,8 @@ def tiny_dirty_shop() -> RawShop:
 
     # Orphan foreign keys (the orphan order is also dated after every clean order).
     shop.add("order_items", "I_ORPH_ORDER", order_id="O_NOPE")
-    shop.add("order_items", "I_ORPH_PRODUCT", product_id="P_NOPE")
+    shop.add("order_items", "I_ORPH_PRODUCT", order_id=shop.add("orders", "O_OF_I_ORPH_PRODUCT")["order_id"],
+             product_id="P_NOPE")
     shop.add("orders", "O_ORPH", customer_id="C_NOPE", session_id=None,
              ordered_at=datetime(2025, 6, 30, 12), updated_at=datetime(2025, 6, 30, 12))
     shop.add("returns", "R_ORPH", order_item_id="I_NOPE")
@@ -108,10 +110,28 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("returns", "R_OF_ZERO", order_item_id="I_ZERO")
 
     # Quantities and money.
-    shop.add("order_items", "I_ZERO", quantity=0)
-    shop.add("order_items", "I_NEGQ", quantity=-2)
+    shop.add("order_items", "I_ZERO", order_id=shop.add("orders", "O_OF_I_ZERO")["order_id"], quantity=0)
+    shop.add("order_items", "I_NEGQ", order_id=shop.add("orders", "O_OF_I_NEGQ")["order_id"], quantity=-2)
     shop.add("returns", "R_ZERO", quantity=0)
-    shop.add("order_items", "I_NEGPRICE", unit_price=money(-1))
+    shop.add("order_items", "I_NEGPRICE", order_id=shop.add("orders", "O_OF_I_NEGPRICE")["order_id"],
+             unit_price=money(-1))
+    # Beyond plausible bounds: quantity x price would overflow the money type.
+    shop.add("order_items", "I_HUGE", order_id=shop.add("orders", "O_OF_I_HUGE")["order_id"], quantity=2_000_000_000,
+             unit_price=money("99999999.99"))
+
+    # An order and its lines are quarantined together: one bad line takes the order and its
+    # other lines (and their returns) with it; an exact copy of a line does not.
+    shop.add("orders", "O_CASC")
+    shop.add("order_items", "I_CASC_BAD", order_id="O_CASC", unit_cost=money(-3))
+    shop.add("order_items", "I_CASC_SIBLING", order_id="O_CASC")
+    shop.add("returns", "R_OF_CASC_SIBLING", order_item_id="I_CASC_SIBLING")
+    shop.add("orders", "O_DUPLINE")
+    shop.copy_of("order_items", shop.add("order_items", "I_DUPLINE", order_id="O_DUPLINE"), times=1)
+
+    # Free text leaves staging without e-mail addresses or phone numbers.
+    shop.add("sessions", "S_PII", landing_page="/account/reset?email=jane.doe%40example.com&ref=2025-11-11",
+             utm_campaign="call +1 415 555 0100", utm_source="jo@example.org")
+    shop.add("events", "E_PII", event_type="search", product_id=None, search_query="order 12345 for ann@ex.com")
     shop.add("products", "P_NEGCOST", unit_cost=money("-0.01"))
     shop.add("returns", "R_NEGREFUND", refund_amount=money(-5))
     shop.add("marketing_spend", "neg", spend_amount=money(-100))
@@ -208,6 +228,25 @@ CASES: list[Case] = [
     _one("returns", "return_id", "R_NEGREFUND", "negative_money:refund_amount", "negative_money:returns.refund_amount"),
     _one("marketing_spend", "campaign", "neg", "negative_money:spend_amount", "negative_money:marketing_spend"),
     _one("marketing_spend", "campaign", "negcount", "negative_count", "negative_count:marketing_spend"),
+    _one("order_items", "order_item_id", "I_HUGE", "implausible_value:quantity", "implausible:order_items.quantity"),
+    _one("orders", "order_id", "O_OF_I_ZERO", "quarantined_line:I_ZERO", "cascade:order_of_quarantined_line"),
+    _one("orders", "order_id", "O_OF_I_NULL", "quarantined_line:(null id)", "cascade:order_of_line_without_id"),
+    *[_one("orders", "order_id", f"O_OF_{line}", f"quarantined_line:{line}", f"cascade:order_of_{line}")
+      for line in ("I_NEGQ", "I_NEGPRICE", "I_HUGE")],
+    _one("orders", "order_id", "O_OF_I_ORPH_PRODUCT", "quarantined_line:I_ORPH_PRODUCT",
+         "cascade:order_of_line_with_orphan_product"),
+    _one("orders", "order_id", "O_CASC", "quarantined_line:I_CASC_BAD", "cascade:order_takes_its_lines"),
+    _one("order_items", "order_item_id", "I_CASC_BAD", "negative_money:unit_cost", "cascade:the_bad_line"),
+    _one("order_items", "order_item_id", "I_CASC_SIBLING", "quarantined_parent:orders", "cascade:sibling_line"),
+    _one("returns", "return_id", "R_OF_CASC_SIBLING", "quarantined_parent:order_items", "cascade:return_of_sibling"),
+    _one("orders", "order_id", "O_DUPLINE", None, "cascade:exact_copy_of_a_line_keeps_the_order"),
+    Case("cascade:exact_copy_of_a_line_collapses", "order_items", "order_item_id = 'I_DUPLINE'", ("duplicate",),
+         clean=1),
+    Case("pii:sessions_free_text_scrubbed", "sessions",
+         "session_id = 'S_PII' and landing_page = '/account/reset?email=[email]&ref=2025-11-11'"
+         " and utm_campaign = 'call [phone]' and utm_source = '[email]'", clean=1),
+    Case("pii:search_query_scrubbed", "events",
+         "event_id = 'E_PII' and search_query = 'order 12345 for [email]'", clean=1),
     # 6. time
     _one("sessions", "session_id", "S_BACKWARDS", "ended_before_started", "ended_before_started"),
     _one("sessions", "session_id", "S_FUTURE", "timestamp_in_future:started_at", "future:sessions.started_at"),

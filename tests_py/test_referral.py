@@ -33,6 +33,17 @@ def shop(request: pytest.FixtureRequest) -> tuple[Warehouse, Oracle]:
     return warehouse, Oracle(raw_dir)
 
 
+def test_oracle_keeps_the_warehouse_clean_rows(shop) -> None:
+    """The oracle's clean rows (its own quarantine rules) number the warehouse's staging rows
+    for every table the referral marts read: if this fails, the comparisons below are about
+    quarantine, not referrals."""
+    warehouse, oracle = shop
+    tables = ("customers", "sessions", "orders", "order_items", "returns")
+    got = {t: int(warehouse.query(f"select count(*) as n from staging.stg_shop__{t}")["n"].iloc[0]) for t in tables}
+    want = {t: len(oracle.t[t]) for t in tables}
+    assert got == want
+
+
 def test_referral_monthly(shop) -> None:
     """Every month from the first signup's to the as-of month; counts exactly, rates to 1e-9,
     referred_first_orders null exactly where the month's window is open."""

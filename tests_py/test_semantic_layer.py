@@ -106,6 +106,17 @@ def test_saved_queries(semantic: SemanticProject, clean_warehouse: Warehouse, mo
                                    rtol=1e-9, atol=0.005, equal_nan=True, err_msg=metric)
 
 
+def test_referral_metrics_equal_referral_monthly(semantic: SemanticProject, clean_warehouse: Warehouse) -> None:
+    got = _by_time(semantic.query(["referral_share", "k_factor", "referred_signups"], ["metric_time__month"]),
+                   "metric_time__month")
+    expected = _by_time(clean_warehouse.table("marts.referral_monthly"), "month_start")
+    assert list(got.index) == list(expected.index)
+    assert expected["referred_signups"].sum() > 0, "the fixture shop needs referrals for this test to mean anything"
+    for metric in ["referral_share", "k_factor", "referred_signups"]:
+        np.testing.assert_allclose(got[metric].astype(float), expected[metric].astype(float), rtol=1e-9,
+                                   equal_nan=True, err_msg=metric)
+
+
 def test_exposures_name_every_consumer_and_what_it_reads(semantic: SemanticProject) -> None:
     manifest = json.loads((semantic.project_dir / "target" / "manifest.json").read_text())
     exposures = {e["name"]: e for e in manifest["exposures"].values()}

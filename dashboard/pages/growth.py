@@ -29,6 +29,18 @@ else:
     right.info("No LTV/CAC yet: no month in the range has had its customers for 365 days.")
 st.dataframe(channels, hide_index=True, width="stretch")
 
+st.subheader("Referral")
+st.caption("Shop-wide, by signup month: referral share = referred signups / signups; "
+           "k-factor = referred signups / customers active in the month.")
+referral = data.referral(con, f)
+row = st.columns(3)
+signups = referral["signups"].sum()
+row[0].metric("Referral share", ui.rate(referral["referred_signups"].sum() / signups if signups else None))
+row[1].metric("K-factor (last month)", ui.ratio(referral["k_factor"].iloc[-1] if len(referral) else None))
+row[2].metric("Referred signups", ui.count(referral["referred_signups"].sum()))
+st.plotly_chart(px.line(referral, x="month_start", y=["referral_share", "k_factor"], markers=True,
+                        title="Referral share and k-factor by signup month"), width="stretch")
+
 st.subheader("Experiments")
 treated = experiments[experiments["variant"] != "control"].copy()
 treated["label"] = treated["experiment_id"] + " / " + treated["variant"]

@@ -23,7 +23,7 @@ row[0].metric("DAU", ui.count(summary["dau"]))
 row[1].metric("MAU", ui.count(summary["mau"]))
 row[2].metric("Stickiness (DAU/MAU)", ui.rate(summary["stickiness"]))
 row[3].metric("Alert rules firing", ui.count(alerts["rule_id"].nunique()), f"{len(alerts)} breaches",
-              delta_color="off")
+              delta_color="off", delta_arrow="off")
 
 series = data.kpi_series(con, f)
 left, right = st.columns(2)

@@ -14,7 +14,7 @@ matrix = data.product_matrix(con)
 row = st.columns(len(matrix))
 for column, role in zip(row, matrix.itertuples()):
     column.metric(f"{role.product_role} products", ui.count(role.products),
-                  f"{ui.rate(role.net_revenue_share)} of net revenue", delta_color="off")
+                  f"{ui.rate(role.net_revenue_share)} of net revenue", delta_color="off", delta_arrow="off")
 
 products = data.products(con)
 left, right = st.columns(2)

@@ -91,3 +91,28 @@
             end
     end
 {%- endmacro %}
+
+{#-
+    A fingerprint of a raw row's values, so exact copies are found by (key,
+    fingerprint) instead of a window over every column. A null and an empty
+    string fingerprint differently.
+-#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'orchard')(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_fingerprint(columns) -%}
+    md5(concat(
+        {%- for column in columns %}
+        coalesce('v' || cast({{ column }} as {{ dbt.type_string() }}), 'n'){{ ", '|'," if not loop.last }}
+        {%- endfor %}
+    ))
+{%- endmacro %}
+
+{% macro duckdb__row_fingerprint(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__row_fingerprint(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}

@@ -22,8 +22,14 @@
         end
     {%- elif data_type | lower | trim == 'timestamp' -%}
         {#- Through timestamptz so '...+02:00' and '...Z' land in UTC; naive values read as UTC
-            (the profile sets TimeZone = UTC), so a typed Parquet timestamp is unchanged. -#}
-        timezone('UTC', try_cast({{ expression }} as timestamptz))
+            (the profile sets TimeZone = UTC), so a typed Parquet timestamp is unchanged.
+            'infinity' is no instant: it reads as unreadable (null), like any special value. -#}
+        case
+            when not isinf(try_cast({{ expression }} as timestamptz))
+                then timezone('UTC', try_cast({{ expression }} as timestamptz))
+        end
+    {%- elif data_type | lower | trim == 'date' -%}
+        case when not isinf(try_cast({{ expression }} as date)) then try_cast({{ expression }} as date) end
     {%- else -%}
         try_cast({{ expression }} as {{ data_type }})
     {%- endif -%}

@@ -2,3 +2,13 @@
 {% macro type_money() -%}
     decimal(18, 2)
 {%- endmacro %}
+
+{#- A calendar date. -#}
+{% macro type_date() -%}
+    date
+{%- endmacro %}
+
+{#- Wide enough to hold any raw money value exactly, so a comparison with the money type shows rounding. -#}
+{% macro type_exact_decimal() -%}
+    decimal(38, 9)
+{%- endmacro %}

@@ -5,12 +5,27 @@
     1..k (session -> product_view -> add_to_cart -> begin_checkout -> purchase),
     so an add_to_cart without a product_view does not reach add_to_cart.
 -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='session_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_vanished_rows('session_id', ref('stg_shop__sessions')) }}",
+) }}
+
 with sessions as (
     select * from {{ ref('stg_shop__sessions') }}
+    {%- if is_incremental() %}
+    -- Daily runs roll up only the sessions of the lookback window (events stay inside their session).
+    where started_at >= {{ incremental_lookback_start('started_at') }}
+    {%- endif %}
 ),
 
 events as (
     select * from {{ ref('stg_shop__events') }}
+    {%- if is_incremental() %}
+    where session_id in (select sessions.session_id from sessions)
+    {%- endif %}
 ),
 
 events_per_session as (

@@ -1,5 +1,16 @@
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='session_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_vanished_rows('session_id', ref('int_sessions_enriched')) }}",
+) }}
+
 with sessions as (
     select * from {{ ref('int_sessions_enriched') }}
+    {%- if is_incremental() %}
+    where started_at >= {{ incremental_lookback_start('started_at') }}
+    {%- endif %}
 ),
 
 final as (

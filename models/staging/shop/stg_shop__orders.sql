@@ -1,21 +1,6 @@
-with orders as (
-    select * from {{ ref('base_shop__orders') }}
-),
+{#- Orders resolve the line cascade once, here and in their quarantine model (see shop_orders_resolved). -#}
+{{ config(materialized='table') }}
 
-final as (
-    select
-        order_id,
-        customer_id,
-        session_id,
-        ordered_at,
-        status,
-        coupon_code,
-        order_discount_amount,
-        shipping_amount,
-        tax_amount,
-        updated_at
-    from orders
-    where rejection_reason is null
-)
+{{ shop_orders_resolved() }}
 
-select * from final
+{{ shop_clean_rows('orders', relation='resolved') }}

@@ -1,18 +1,1 @@
-with coupon_issuances as (
-    select * from {{ ref('base_shop__coupon_issuances') }}
-),
-
-final as (
-    select
-        rejection_reason,
-        issuance_id,
-        coupon_id,
-        customer_id,
-        issued_at,
-        expires_at,
-        issue_channel
-    from coupon_issuances
-    where rejection_reason is not null
-)
-
-select * from final
+{{ shop_quarantined_rows('coupon_issuances') }}

@@ -1,16 +1,1 @@
-with experiment_assignments as (
-    select * from {{ ref('base_shop__experiment_assignments') }}
-),
-
-final as (
-    select
-        rejection_reason,
-        experiment_id,
-        anonymous_id,
-        variant,
-        assigned_at
-    from experiment_assignments
-    where rejection_reason is not null
-)
-
-select * from final
+{{ shop_quarantined_rows('experiment_assignments') }}

@@ -1,18 +1,1 @@
-with reviews as (
-    select * from {{ ref('base_shop__reviews') }}
-),
-
-final as (
-    select
-        rejection_reason,
-        review_id,
-        order_item_id,
-        customer_id,
-        product_id,
-        rating,
-        reviewed_at
-    from reviews
-    where rejection_reason is not null
-)
-
-select * from final
+{{ shop_quarantined_rows('reviews') }}
