@@ -763,6 +763,10 @@ def every_bad_row_shop() -> RawShop:
     - 10: an order whose line has two conflicting versions (O_CONFLICT: I_CA twice, I_CB), and
           the orders of the lines above: quarantined whole, the reason naming the line."""
     shop = signup_and_visit_shop()
+    # Clean customers enough that one bad birth_date stays below the raw suites' blocking share
+    # (over 20% of a column unreadable reads as a wrong format, not a bad row).
+    for number in range(4, 9):
+        shop.add("customers", f"C{number}")
     shop.add("customers", "C_INF", birth_date="infinity")
     for order, line, overrides in (
         ("O_HUGE", "I_HUGE", {"quantity": 2_000_000_000, "unit_price": "99999999.99"}),
@@ -813,7 +817,6 @@ def every_class_shop(tmp_path_factory: pytest.TempPathFactory) -> Published:
     return Published(result, published, root)
 
 
-@pytest.mark.xfail(strict=True, reason="staging rules land with the scale branch")
 def test_every_bad_row_class_at_once_publishes_with_every_row_in_quarantine(every_class_shop: Published) -> None:
     result = every_class_shop.result
     no_traceback(result.stdout, result.stderr)

@@ -201,13 +201,16 @@ def _select_list(table: Table, present: dict[str, str]) -> str:
         raw_type, target = present[column.name].upper(), SQL_TYPES[column.type]
         name = _quote(column.name)
         value = name if raw_type == target else f"try_cast({name} as {target})"
+        if target in ("DATE", "TIMESTAMP"):
+            # infinity / -infinity are no dates (raw contract): unreadable, as staging's safe_cast reads them;
+            # left in, they would also stop the suite itself when converted for validation.
+            value = f"case when not isinf({value}) then {value} end"
         if (table.name, column.name) in ENUMS:
             value = f"lower(trim({value}))"
         parts.append(f"{value} as {name}")
         if column.type != "string":
-            bad = ("cast(null as varchar)" if raw_type == target else
-                   f"case when {name} is not null and try_cast({name} as {target}) is null "
-                   f"then cast({name} as varchar) end")
+            bad = ("cast(null as varchar)" if raw_type == target and target not in ("DATE", "TIMESTAMP") else
+                   f"case when {name} is not null and {value} is null then cast({name} as varchar) end")
             parts.append(f"{bad} as {_quote(unreadable(column.name))}")
     return ", ".join(parts) or "null as no_contract_column"
 
