@@ -31,7 +31,12 @@ demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is
 	fi
 
 build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish (dbt vars: ORCHARD_VARS='{...}')
-	@# scripts/build.py reads ORCHARD_VARS (YAML dbt vars) itself, checks them and passes them to every dbt step.
+	@# build.py / build_engine.py read ORCHARD_VARS (YAML dbt vars) themselves, check them and pass them to every dbt step.
+ifneq ($(filter postgres spark,$(ORCHARD_TARGET)),)
+	$(PY) scripts/build_engine.py --target $(ORCHARD_TARGET) --raw-dir "$(RAW_DIR)"
+	@echo
+	@echo "Warehouse built on target $(ORCHARD_TARGET) (profiles.yml; schemas raw, staging, intermediate, quarantine, marts)"
+else
 	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
@@ -41,6 +46,7 @@ build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests),
 	@echo "  BI tools with a DuckDB 1.x driver (Superset, DBeaver):  $(basename $(ORCHARD_DUCKDB_PATH))_bi.duckdb   (schema marts)"
 	@echo "  docs site: $(CURDIR)/target/static_index.html   (one file; or $(DBT) docs serve --port 8080)"
 	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
+endif
 
 DASHBOARD_PORT ?= 8501
 dashboard: venv  ## Open the dashboard on http://localhost:8501 (DASHBOARD_PORT; read-only over the published warehouse)

@@ -3,8 +3,9 @@
 1. write: load the raw files and run `dbt build` into a separate file beside the
    published one (`<warehouse>.building`), started afresh every time, so a
    build killed at any point leaves nothing the next build reuses;
-2. audit: the raw data-quality suites run before dbt (a blocking failure stops
-   here), dbt's own tests run inside `dbt build`, the mart suites run after it;
+2. audit: dbt's own tests run inside `dbt build`; after it, the raw data-quality
+   suites (what staging made of each raw table) and the mart suites run, and a
+   blocking failure in either stops here;
 3. publish: only when every audit passed, the new file is checkpointed,
    proven to open read-only, and renamed over the published one (an atomic
    rename on one filesystem), after removing a stale write-ahead log
@@ -43,7 +44,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchard_vars import VARS_ENV, VarError
+from orchard_vars import VARS_ENV, VarError, from_option_or_env
 from orchard_vars import check as check_vars
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -235,13 +236,13 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
     python = str(BIN / "python")
     step("load raw files", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
                             "--duckdb-path", str(staging_file)], env)
-    if quality:
-        step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
-                                         "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     vars_args = ["--vars", dbt_vars] if dbt_vars else []
     report_freshness(env, vars_args)
     step("dbt build (models and tests)", [str(BIN / "dbt"), "build", *vars_args], env)
     if quality:
+        # The raw suites read staging's per-row outcome, so they run once dbt has built it.
+        step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
+                                         "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
         step("mart data-quality suites", [python, "scripts/check_quality.py", "--stage", "marts",
                                           "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     if docs:
@@ -279,7 +280,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     published = args.duckdb_path.resolve()
-    dbt_vars, source = (args.vars, "--vars") if args.vars is not None else (os.environ.get(VARS_ENV), VARS_ENV)
+    dbt_vars, source = from_option_or_env(args.vars)
     try:
         check_vars(dbt_vars, source)
     except VarError as error:

@@ -1,11 +1,11 @@
 """Run Orchard's Great Expectations suites on the warehouse and print a compact report.
 
-    check_quality.py --stage raw     # before dbt: the raw tables against the contract
+    check_quality.py --stage raw     # after dbt build: what staging made of each raw table
     check_quality.py --stage marts   # after dbt build: the public marts and their cross-checks
 
 Exit status: 0 when no blocking expectation failed (warnings are printed),
 1 when one did, 2 when the warehouse file cannot be opened. Suites live in
-scripts/quality/ (raw_suites.py from the contract, mart_suites.py a registry).
+scripts/quality/ (raw_suites.py over the clean layer's outcome, mart_suites.py a registry).
 """
 
 from __future__ import annotations
@@ -21,21 +21,22 @@ DEFAULT_DOCS_DIR = REPO_ROOT / "data" / "quality_docs"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from quality.raw_suites import BLOCKING_BAD_SHARE, SAMPLE_ABOVE_ROWS
+    from quality.raw_suites import BLOCKING_BAD_SHARE
 
     parser = argparse.ArgumentParser(
         description=(
-            "Validate the Orchard warehouse with Great Expectations. '--stage raw' checks schema raw "
-            "against the raw contract (run it after scripts/load_raw.py, before dbt); '--stage marts' "
-            "checks the public marts and the figures that must agree between them (run it after dbt build). "
+            "Validate the Orchard warehouse with Great Expectations, after dbt build and before publishing. "
+            "'--stage raw' checks what staging made of each raw table (clean, quarantined with a reason, "
+            "kept as 'unknown'), from per-reason counts of the staging tables: it never re-reads schema raw. "
+            "'--stage marts' checks the public marts and the figures that must agree between them. "
             "Prints every failing expectation with table, column and example values, writes HTML data docs, "
             "and exits 1 when a blocking expectation fails (0 otherwise; 2 when the warehouse cannot be opened)."
         ),
         epilog=(
-            "Blocking on raw data: a contract table missing or unreadable, a contract column missing, a "
-            f"required table empty, or over {BLOCKING_BAD_SHARE:.0%} of a table's rows with a null key, a "
-            "null required value or an unreadable value in one column. Other bad rows are warnings: "
-            "staging quarantines them. On marts every check blocks unless marked soft in the registry."
+            "Blocking on raw data: a required table without clean rows, or over "
+            f"{BLOCKING_BAD_SHARE:.0%} of a table's rows quarantined for a null key, or for an unreadable "
+            "or missing value in one column. Every other quarantined or 'unknown' row is a warning with "
+            "its reason and count. On marts every check blocks unless marked soft in the registry."
         ),
     )
     parser.add_argument("--stage", choices=("raw", "marts"), required=True, help="which suites to run")
@@ -47,11 +48,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--docs-dir", type=Path, default=DEFAULT_DOCS_DIR,
         help="folder for the data docs; <dir>/index.html links each stage's site (default: data/quality_docs)",
-    )
-    parser.add_argument(
-        "--sample-above-rows", type=int, default=SAMPLE_ABOVE_ROWS, metavar="N",
-        help="raw row-level checks of a table larger than N rows run on a sample of N rows; "
-             f"keys are always checked on the whole table (default: {SAMPLE_ABOVE_ROWS:,})",
     )
     parser.add_argument(
         "--only", action="append", default=[], metavar="NAME",
@@ -67,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from quality.runner import WarehouseError, run_stage
 
     try:
-        report = run_stage(args.stage, args.duckdb_path, args.docs_dir, args.sample_above_rows, args.only)
+        report = run_stage(args.stage, args.duckdb_path, args.docs_dir, args.only)
     except WarehouseError as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 2

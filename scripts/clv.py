@@ -30,7 +30,11 @@ parameters with that reason.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import math
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from datetime import date
@@ -600,3 +604,179 @@ def bgnbd_validation_table(
                           "actual_mean": [per_customer["actual"].mean()]}, index=["total"])
     table = pd.concat([by_bucket, total]).rename_axis("calibration_repeat_purchases").reset_index()
     return fit, table
+
+
+# --------------------------------------------------------------------------
+# Warehouse tables: what the dbt models and the fit step publish
+# --------------------------------------------------------------------------
+
+PARAMETER_NAMES: dict[str, tuple[str, ...]] = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "gamma")}
+
+
+def _fit_rows(model_name: str, fit: Fit, time_unit: TimeUnit) -> list[dict[str, object]]:
+    return [
+        {
+            "model": model_name,
+            "parameter": name,
+            "value": None if fit.params is None or fit.reason else float(getattr(fit.params, name)),
+            "time_unit": time_unit,
+            "fitted_customers": fit.n_customers,
+            "log_likelihood": None if fit.params is None else float(fit.log_likelihood),
+            "is_converged": bool(fit.converged and fit.reason is None),
+            "reason": fit.reason,
+        }
+        for name in PARAMETER_NAMES[model_name]
+    ]
+
+
+def parameters_table(transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit) -> pd.DataFrame:
+    """BG/NBD and Gamma-Gamma fitted on every customer as of as_of_date: one row per model and parameter.
+
+    value is null, with a reason, when the data cannot support a fit (the build goes on).
+    """
+    summary = rfm_summary(transactions, as_of_date, time_unit)
+    bg_nbd = fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
+    gamma_gamma = fit_gamma_gamma(summary["frequency"], summary["monetary_value"])
+    frame = pd.DataFrame(_fit_rows("bg_nbd", bg_nbd, time_unit) + _fit_rows("gamma_gamma", gamma_gamma, time_unit))
+    frame["as_of_date"] = pd.Timestamp(as_of_date).date()
+    return frame.astype({"value": "float64", "log_likelihood": "float64", "fitted_customers": "int64"})
+
+
+def _fitted(parameters: pd.DataFrame, model_name: str, params_class: type[P]) -> P | None:
+    rows = parameters[parameters["model"] == model_name]
+    if rows.empty or rows["value"].isna().any():
+        return None
+    return params_class(**{str(k): float(v) for k, v in zip(rows["parameter"], rows["value"])})
+
+
+def predictions_table(
+    parameters: pd.DataFrame, transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit,
+    horizon_days: float, monthly_discount_rate: float,
+) -> pd.DataFrame:
+    """Per-customer summary and predictions from a parameters_table: one row per customer with a purchase.
+
+    Predictions are null when a model could not be fitted. The horizon is cut
+    into months of 365.25 / 12 days, each discounted at monthly_discount_rate.
+    """
+    summary = rfm_summary(transactions, as_of_date, time_unit)
+    x, t_x, age, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    unit = float(DAYS_PER_UNIT[time_unit])
+    bg_nbd = _fitted(parameters, "bg_nbd", BgNbdParams)
+    gamma_gamma = _fitted(parameters, "gamma_gamma", GammaGammaParams)
+    missing = np.full(len(summary), np.nan)
+    p_alive = bgnbd_p_alive(bg_nbd, x, t_x, age) if bg_nbd else missing
+    expected = bgnbd_expected_purchases(bg_nbd, horizon_days / unit, x, t_x, age) if bg_nbd else missing
+    avg_spend = gg_expected_avg_spend(gamma_gamma, x, m) if gamma_gamma else missing
+    predicted = (
+        predicted_clv(bg_nbd, gamma_gamma, x, t_x, age, m, horizon=horizon_days / unit,
+                      monthly_discount_rate=monthly_discount_rate, month_length=365.25 / 12 / unit)
+        if bg_nbd and gamma_gamma else missing
+    )
+    return pd.DataFrame({
+        "customer_id": summary.index.astype(str),
+        "clv_frequency": x.astype("int64"),
+        "clv_recency": t_x.astype(float),
+        "clv_age": age.astype(float),
+        "clv_monetary_value": m.astype(float),
+        "p_alive": np.asarray(p_alive, dtype=float),
+        "expected_purchases": np.asarray(expected, dtype=float),
+        "expected_avg_order_value": np.asarray(avg_spend, dtype=float),
+        "predicted_clv": np.asarray(predicted, dtype=float),
+    })
+
+
+def validation_table(
+    transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit, holdout_days: int,
+) -> pd.DataFrame:
+    """bgnbd_validation_table with the calibration end (as_of_date - holdout_days) and a display order."""
+    calibration_end = as_of_date - dt.timedelta(days=holdout_days)
+    fit, table = bgnbd_validation_table(transactions, calibration_end, as_of_date, time_unit)
+    table = table.astype({"customers": "int64", "predicted_mean": "float64", "actual_mean": "float64"})
+    table.insert(0, "row_order", range(len(table)))
+    table["calibration_end_date"] = calibration_end
+    table["holdout_end_date"] = as_of_date
+    table["fit_reason"] = pd.Series([fit.reason] * len(table), dtype="string")
+    return table
+
+
+# --------------------------------------------------------------------------
+# The fit step for engines where dbt Python models cannot run
+# --------------------------------------------------------------------------
+
+# What the step writes into schema intermediate; models/*/clv_fit_step/ publish it like the Python models.
+STEP_TABLES: dict[str, dict[str, str]] = {
+    "clv_fit_parameters": {
+        "model": "varchar", "parameter": "varchar", "value": "double", "time_unit": "varchar",
+        "fitted_customers": "bigint", "log_likelihood": "double", "is_converged": "boolean", "reason": "varchar",
+        "as_of_date": "date",
+    },
+    "clv_fit_predictions": {
+        "customer_id": "varchar", "clv_frequency": "bigint", "clv_recency": "double", "clv_age": "double",
+        "clv_monetary_value": "double", "p_alive": "double", "expected_purchases": "double",
+        "expected_avg_order_value": "double", "predicted_clv": "double",
+    },
+    "clv_fit_validation": {
+        "row_order": "bigint", "calibration_repeat_purchases": "varchar", "customers": "bigint",
+        "predicted_mean": "double", "actual_mean": "double", "calibration_end_date": "date",
+        "holdout_end_date": "date", "fit_reason": "varchar",
+    },
+}
+
+
+def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
+    """Read the purchase days and settings through the target's connection, fit, write STEP_TABLES back."""
+    import raw_engines
+
+    engine = raw_engines.connect(target)
+    try:
+        settings = engine.query("select * from intermediate.int_clv_settings").iloc[0]
+        transactions = engine.query(
+            "select customer_id, purchase_date, spend from intermediate.int_customer_purchase_days")
+        transactions["spend"] = transactions["spend"].astype(float)
+        as_of_date = pd.Timestamp(settings["as_of_date"])
+        time_unit = str(settings["clv_time_unit"])
+        parameters = parameters_table(transactions, as_of_date, time_unit)
+        tables = {
+            "clv_fit_parameters": parameters,
+            "clv_fit_predictions": predictions_table(
+                parameters, transactions, as_of_date, time_unit, float(settings["clv_horizon_days"]),
+                float(settings["clv_monthly_discount_rate"])),
+            "clv_fit_validation": validation_table(
+                transactions, as_of_date, time_unit, int(settings["clv_holdout_days"])),
+        }
+        for name, frame in tables.items():
+            engine.write_frame(frame, "intermediate", name, STEP_TABLES[name])
+        return tables
+    finally:
+        engine.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=(
+            "The CLV fit step for engines where dbt Python models do not run (PostgreSQL, Spark). "
+            "Reads intermediate.int_customer_purchase_days and intermediate.int_clv_settings through "
+            "the target's connection (profiles.yml), fits BG/NBD and Gamma-Gamma, and writes "
+            "intermediate.clv_fit_parameters, clv_fit_predictions and clv_fit_validation; the models "
+            "in models/*/clv_fit_step/ then publish them as clv_model_parameters, customer_ltv's "
+            "predictions and clv_validation. Run it between `dbt build --exclude source:clv_fit_step+` "
+            "and `dbt build --select source:clv_fit_step+` (scripts/build_engine.py does)."
+        )
+    )
+    parser.add_argument("--target", default=os.environ.get("ORCHARD_TARGET") or "postgres",
+                        help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
+    args = parser.parse_args(argv)
+    import raw_engines
+
+    try:
+        tables = run_fit_step(args.target)
+    except raw_engines.EngineError as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 2
+    for name, frame in tables.items():
+        print(f"  intermediate.{name:<22} {len(frame):>10,} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+import raw_engines
 from raw_contract import SQL_TYPES, TABLES, Column, Table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -233,7 +234,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duckdb-path", type=Path,
         default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
-        help="warehouse file (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb)",
+        help="warehouse file (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb); for another target, "
+             "the scratch file the files are validated in before they are copied",
+    )
+    parser.add_argument(
+        "--target", choices=raw_engines.TARGETS, default=os.environ.get("ORCHARD_TARGET") or "duckdb",
+        help="dbt target whose schema raw is filled (default: $ORCHARD_TARGET or duckdb); postgres and spark "
+             "get copies of the validated tables (scripts/raw_engines.py)",
     )
     return parser.parse_args(argv)
 
@@ -254,7 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_as_of_date()
         loaded = load_raw(args.raw_dir, args.duckdb_path)
-    except RawContractError as error:
+        if args.target != "duckdb":
+            engine = raw_engines.connect(args.target)
+            with duckdb.connect(str(args.duckdb_path)) as con:
+                engine.load_raw(con, [table.name for table in loaded])
+            engine.close()
+    except (RawContractError, raw_engines.EngineError) as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 2
     for table in loaded:

@@ -13,6 +13,8 @@ be in, and an unknown var name (a typo that dbt would silently ignore) too.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -143,6 +145,8 @@ RULES: dict[str, Rule] = {
     "clv_time_unit": Rule("week or day", lambda v, _: v in ("week", "day")),
     "clv_monthly_discount_rate": _share("a number in [0, 1)", lambda v: 0 <= v < 1),
     "clv_holdout_days": _days(),
+    "reader_role": Rule("a SQL identifier (letters, digits, underscores, not starting with a digit)",
+                        lambda v, _: isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v) is not None),
     "enums": Rule("a mapping of enum name to a non-empty list of values", _enums),
 }
 
@@ -173,9 +177,10 @@ def effective_vars(overrides: dict[str, Any], source: str, defaults: dict[str, A
     if unknown:
         raise VarError(f"{source}: unknown dbt var {unknown[0]!r}; the vars are listed in dbt_project.yml "
                        f"({', '.join(sorted(every))})")
+    # A default that is an env_var() template (as_of_date, reader_role) is dbt's to render;
+    # load_raw.py checks ORCHARD_AS_OF_DATE. An override of such a var is checked here.
+    every = {k: v for k, v in every.items() if not (isinstance(v, str) and "{{" in v)}
     every.update(overrides)
-    if "as_of_date" not in overrides:
-        every.pop("as_of_date", None)  # the env_var() template; load_raw.py checks ORCHARD_AS_OF_DATE
     for name, value in every.items():
         rule = RULES.get(name)
         if rule is None:
@@ -185,6 +190,11 @@ def effective_vars(overrides: dict[str, Any], source: str, defaults: dict[str, A
             allowed = rule.allowed.format_map({k: repr(v) if isinstance(v, str) else v for k, v in every.items()})
             raise VarError(f"{source}: var {which} must be {allowed}, got {value!r}")
     return every
+
+
+def from_option_or_env(option: str | None) -> tuple[str | None, str]:
+    """The build's vars text and where it came from: --vars when given, else $ORCHARD_VARS."""
+    return (option, "--vars") if option is not None else (os.environ.get(VARS_ENV) or None, VARS_ENV)
 
 
 def check(text: str | None, source: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The Great Expectations suites (scripts/quality/, scripts/check_quality.py).
 
-Raw suites: clean and real shops pass, the dirty shop only warns, a raw schema
-missing a required column or a table, or with a wrong timestamp format, blocks.
+Raw suites (read from the clean layer after dbt): clean and real shops pass, the
+dirty shop only warns, with counts equal to the raw files'; orders whose dates
+are all in a wrong format block, and scripts/build.py stops before publishing;
+one customer in five with that format only warns.
 Mart suites: the fixture shops pass; a corrupted copy of a warehouse fails naming
 the mart, the column and the bad value (a rate above 1, an item line that no
 longer adds up to its order, a kpi_daily day that disagrees with fct_orders); a
@@ -17,15 +19,18 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+import yaml
 
-from load_raw import create_empty_table, load_raw, reader_sql
+import build as build_script
+from load_raw import load_raw, reader_sql
 from quality.core import is_blocking
 from quality.mart_suites import MARTS, mart_datasets
-from quality.raw_suites import raw_datasets
+from quality.raw_suites import enum_columns, raw_datasets
 from quality.report import Finding, StageReport, format_report
 from quality.runner import run_stage
-from raw_contract import TABLES
+from raw_contract import ORDER_STATUSES, TABLES
 from rawshop import minimal_shop
 from warehouse import REPO_ROOT, Warehouse
 
@@ -42,32 +47,28 @@ def copy_warehouse(warehouse: Warehouse, tmp_path: Path) -> Path:
     return copy
 
 
-def el_load(raw_dir: Path, duckdb_path: Path) -> Path:
-    """Fill schema raw the way an EL tool would: a view over each file as it is (no
-    contract check, unlike load_raw), an empty typed table for each absent table."""
-    with duckdb.connect(str(duckdb_path)) as con:
-        con.execute("create schema if not exists raw")
-        for table in TABLES.values():
-            path = raw_dir / f"{table.name}.parquet"
-            if path.exists():
-                con.execute(f"create or replace view raw.{table.name} as select * from {reader_sql(path)}")
-            else:
-                create_empty_table(con, table)
-    return duckdb_path
+def raw_rows(raw_dir: Path, table: str) -> pd.DataFrame:
+    """A raw file as it is on disk: the independent side of the outcome counts."""
+    return duckdb.sql(f"select * from {reader_sql(raw_dir / f'{table}.parquet')}").df()
 
 
 # --- the registries, without a warehouse ------------------------------------------
 
-def test_every_contract_column_is_required_and_row_checks_only_warn() -> None:
-    with duckdb.connect() as con:  # an empty warehouse: the suites come from the contract alone
-        datasets = {d.name: d for d in raw_datasets(con)}
+def test_raw_suites_come_from_staging_and_block_only_on_widespread_or_empty() -> None:
+    datasets = {d.name: d for d in raw_datasets()}
+    assert list(datasets) == [f"raw.{t}" for t in TABLES]
     for table in TABLES.values():
-        rows = datasets[f"raw.{table.name}"]
-        [columns] = [e for e in rows.expectations if e.expectation_type == "expect_table_columns_to_match_set"]
-        assert columns.column_set == table.column_names and is_blocking(columns.meta)
-        value_checks = [e for e in rows.expectations if e.expectation_type in
-                        ("expect_column_values_to_be_in_set", "expect_column_values_to_be_between")]
-        assert value_checks and not any(is_blocking(e.meta) for e in value_checks), table.name
+        dataset = datasets[f"raw.{table.name}"]
+        assert "raw." not in dataset.query.replace(f"raw.{table.name}", ""), "never reads schema raw"
+        assert set(dataset.requires) == {f"staging.stg_shop__{table.name}",
+                                         f"quarantine.quarantine_shop__{table.name}"}
+        blocking_labels = [e.meta["label"] for e in dataset.expectations if is_blocking(e.meta)]
+        assert blocking_labels == ["at most 20% of rows"] + (["has clean rows"] if table.required else [])
+    # The enum columns are the staging columns documented as mapping outsiders to 'unknown'.
+    models = yaml.safe_load((REPO_ROOT / "models/staging/shop/_shop__models.yml").read_text())["models"]
+    documented = {(m["name"].removeprefix("stg_shop__"), c["name"]) for m in models for c in m.get("columns", [])
+                  if "become 'unknown'" in c.get("description", "")}
+    assert documented and documented == {(t, c) for t, cs in enum_columns().items() for c in cs}
 
 
 def test_registry_covers_every_mart_of_the_spec_with_its_columns() -> None:
@@ -91,24 +92,32 @@ def test_clean_shop_raw_passes_and_writes_data_docs(clean_warehouse: Warehouse, 
     report = run_stage("raw", clean_warehouse.duckdb_path, docs)
     assert report.findings == []
     assert report.exit_code == 0
-    assert report.datasets == 2 * len(TABLES)
+    assert report.datasets == len(TABLES)
     assert (docs / "index.html").exists() and (docs / "raw" / "index.html").exists()
     pages = list((docs / "raw" / "validations").rglob("*.html"))
     assert len(pages) == report.datasets
 
 
 @pytest.mark.slow
-def test_dirty_shop_raw_warns_without_blocking(dirty_warehouse: Warehouse, tmp_path: Path) -> None:
+def test_dirty_shop_raw_warns_with_counts_without_blocking(dirty_warehouse: Warehouse, tmp_path: Path) -> None:
     report = run_stage("raw", dirty_warehouse.duckdb_path, tmp_path / "docs")
     assert report.exit_code == 0, [f for f in report.blocking]
-    assert report.blocking == []
-    status = findings(report, "raw.orders", "status")
-    assert status and "'on_hold'" in status[0].examples[0] and "order_id=" in status[0].examples[0]
-    for dataset, column in [("raw.orders.keys", "order_id"), ("raw.order_items", "quantity"),
-                            ("raw.order_items", "unit_price"), ("raw.customers", "email"),
-                            ("raw.events", "event_at"), ("raw.sessions", "ended_at, started_at"),
-                            ("raw.experiment_assignments.keys", "experiment_id, anonymous_id")]:
-        assert findings(report, dataset, column), (dataset, column)
+    for table in ("orders", "events", "customers"):
+        raw = raw_rows(dirty_warehouse.raw_dir, table)
+        key = TABLES[table].primary_key[0]
+        [null_keys] = [f for f in findings(report, f"raw.{table}") if "null_primary_key:" in f.detail]
+        assert null_keys.detail.startswith(f"null_primary_key: {raw[key].isna().sum():,} of {len(raw):,} rows")
+    # An order status outside the vocabulary: kept as 'unknown', warned with an example key.
+    [status] = findings(report, "raw.orders", "status")
+    assert status.detail.startswith("unknown_value:status: ") and not status.blocking
+    order_id = status.examples[0].removeprefix("order_id=")
+    raw_status = raw_rows(dirty_warehouse.raw_dir, "orders").set_index("order_id").loc[order_id, "status"]
+    assert raw_status.strip().lower() not in ORDER_STATUSES
+    for dataset, reason in [("raw.order_items", "non_positive_quantity"), ("raw.customers", "malformed_email"),
+                            ("raw.order_items", "negative_money:unit_price"),
+                            ("raw.sessions", "ended_before_started"), ("raw.events", "timestamp_in_future:event_at"),
+                            ("raw.experiment_assignments", "duplicate")]:
+        assert any(f.detail.startswith(reason + ":") for f in findings(report, dataset)), (dataset, reason)
 
 
 @pytest.mark.slow
@@ -116,68 +125,80 @@ def test_online_retail_raw_warns_without_blocking(online_retail_warehouse: Wareh
     report = run_stage("raw", online_retail_warehouse.duckdb_path, tmp_path / "docs")
     assert report.blocking == []
     # 3,528 sale invoices without a customer: quarantined by staging, reported here.
-    assert findings(report, "raw.orders", "customer_id")
+    [no_customer] = findings(report, "raw.orders", "customer_id")
+    assert no_customer.detail.startswith("missing_value:customer_id: 3,528 of "), no_customer
 
 
-def test_raw_missing_required_column_blocks(tmp_path: Path) -> None:
-    raw_dir = minimal_shop().write(tmp_path / "raw")
-    path = raw_dir / "orders.parquet"
-    duckdb.sql(f"copy (select * exclude (ordered_at) from {reader_sql(path)}) to '{tmp_path / 'o.parquet'}'")
-    shutil.move(tmp_path / "o.parquet", path)
-    db = el_load(raw_dir, tmp_path / "orchard.duckdb")
-
-    report = run_stage("raw", db, tmp_path / "docs")
-    assert report.exit_code == 1
-    assert [(f.dataset, f.column, f.detail) for f in report.findings] == [
-        ("raw.orders", "ordered_at", "column missing")]
-    text = format_report(report)
-    assert re.search(r"BLOCK raw\.orders\s+ordered_at\s+column exists: column missing", text), text
-    assert text.splitlines()[-1] == "orchard quality [raw]: FAILED: 1 blocking expectation(s)"
-
-
-def test_raw_missing_table_blocks(tmp_path: Path) -> None:
+def test_raw_suites_need_staging(tmp_path: Path) -> None:
     db = tmp_path / "orchard.duckdb"
-    load_raw(minimal_shop().write(tmp_path / "raw"), db)
-    with duckdb.connect(str(db)) as con:
-        con.execute("drop view raw.order_items")
-    report = run_stage("raw", db, tmp_path / "docs", only=["raw.order_items"])
-    assert report.exit_code == 1
-    assert [(f.dataset, f.expectation) for f in report.blocking] == [("raw.order_items", "table exists")]
-
-
-def test_raw_unreadable_table_blocks(tmp_path: Path) -> None:
-    db = tmp_path / "orchard.duckdb"
-    raw_dir = minimal_shop().write(tmp_path / "raw")
-    load_raw(raw_dir, db)
-    (raw_dir / "orders.parquet").unlink()  # the view raw.orders now points at nothing
+    load_raw(minimal_shop().write(tmp_path / "raw"), db)  # loaded, dbt not run
     report = run_stage("raw", db, tmp_path / "docs", only=["raw.orders"])
-    [failure] = report.findings
-    assert (failure.dataset, failure.blocking) == ("raw.orders", True)
-    assert failure.detail.startswith("cannot be read:") and "orders.parquet" in failure.detail
+    assert report.exit_code == 1
+    [(dataset, detail)] = [(f.dataset, f.detail) for f in report.blocking]
+    assert dataset == "raw.orders" and "staging.stg_shop__orders" in detail and "dbt build" in detail
 
 
-def test_raw_unreadable_timestamps_block_and_few_bad_rows_warn(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def misformatted_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], Path, Path, str]:
+    """scripts/build.py on a CSV shop whose orders all carry a day-first ordered_at, and one
+    customer in five a day-first signed_up_at. dbt builds staging only (the raw suites read
+    nothing else, and a tiny shop need not pay for the marts). Returns the steps run, the
+    published path, the file the build wrote, and the build's error."""
+    tmp = tmp_path_factory.mktemp("misformatted")
     shop = minimal_shop()
     for n in range(2, 6):
+        shop.add("customers", f"C{n}")
         shop.add("orders", f"O{n}", session_id=None)
-    raw_dir = shop.write(tmp_path / "raw", fmt="csv")  # CSV: raw columns are text, staging casts them
-    orders = (raw_dir / "orders.csv").read_text().splitlines()
-    orders[1] = orders[1].replace("2025-03-01 09:15:00", "01/03/2025 09:15")  # one row in five: a warning
-    (raw_dir / "orders.csv").write_text("\n".join(orders) + "\n")
-    db = tmp_path / "orchard.duckdb"
-    load_raw(raw_dir, db)
-    report = run_stage("raw", db, tmp_path / "docs", only=["raw.orders"])
-    [warn] = findings(report, "raw.orders", "ordered_at")
-    assert not warn.blocking and warn.expectation == "readable as TIMESTAMP"
-    assert warn.examples == ("'01/03/2025 09:15' (order_id=O1)",)
+    raw_dir = shop.write(tmp / "raw", fmt="csv")  # CSV: raw columns are text, staging casts them
+    for table, moved in (("orders", "2025-03-01 09:15:00"), ("customers", "2025-03-01 09:00:00")):
+        lines = (raw_dir / f"{table}.csv").read_text().splitlines()
+        wrong = range(1, len(lines)) if table == "orders" else [2]  # C2 only
+        for n in wrong:
+            lines[n] = lines[n].replace(moved, "01/03/2025 09:15", 1)
+        (raw_dir / f"{table}.csv").write_text("\n".join(lines) + "\n")
+    published, steps = tmp / "orchard.duckdb", []
 
-    for n in range(2, 6):  # now every row: a wrong format for the whole export
-        orders[n] = orders[n].replace("2025-03-01 09:15:00", "01/03/2025 09:15")
-    (raw_dir / "orders.csv").write_text("\n".join(orders) + "\n")
-    report = run_stage("raw", db, tmp_path / "docs", only=["raw.orders"])
-    assert [(f.column, f.expectation) for f in report.findings] == [
-        ("ordered_at", "readable as TIMESTAMP in >= 80% of rows")]
-    assert report.exit_code == 1
+    def staging_only(name: str, args: list[str], env: dict[str, str]) -> None:
+        steps.append(name)
+        if name.startswith("dbt build"):
+            args = [args[0], "run", "--select", "staging", "--target-path", str(tmp / "target"),
+                    "--log-path", str(tmp / "logs")]
+        real_step(name, args, env)
+
+    real_step = build_script.step
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_script, "step", staging_only)
+        patch.setattr(build_script, "report_freshness", lambda *args, **kwargs: None)
+        with pytest.raises(build_script.StepFailed) as failed:
+            build_script.build(raw_dir, published, tmp / "docs", quality=True, docs=False, dbt_vars=None,
+                               bi_copy=False)
+    return steps, published, build_script.building_path(published), str(failed.value)
+
+
+def test_misformatted_dates_stop_the_build_after_dbt_before_publish(
+        misformatted_build: tuple[list[str], Path, Path, str]) -> None:
+    steps, published, _, error = misformatted_build
+    assert steps == ["load raw files", "dbt build (models and tests)", "raw data-quality suites"]
+    assert error == "raw data-quality suites failed (exit 1)"
+    assert not published.exists(), "nothing is published"
+
+
+def test_misformatted_dates_block_and_a_fifth_only_warns(
+        misformatted_build: tuple[list[str], Path, Path, str], tmp_path: Path) -> None:
+    _, _, written, _ = misformatted_build
+    report = run_stage("raw", written, tmp_path / "docs", only=["raw.orders", "raw.customers"])
+    assert [(f.dataset, f.column, f.expectation, f.detail) for f in report.blocking] == [
+        ("raw.orders", "ordered_at", "at most 20% of rows", "invalid_value:ordered_at: 5 of 5 rows (100.00%)"),
+        ("raw.orders", "(table)", "has clean rows", "0 clean of 5 rows"),
+    ]
+    # One customer in five is exactly the limit: a warning with its count and key, not a stop.
+    [customer] = findings(report, "raw.customers")
+    assert (customer.column, customer.blocking, customer.detail, customer.examples) == (
+        "signed_up_at", False, "invalid_value:signed_up_at: 1 of 5 rows (20.00%)", ("customer_id=C2",))
+    text = format_report(report)
+    assert re.search(r"BLOCK raw\.orders\s+ordered_at\s+at most 20% of rows: invalid_value:ordered_at: 5 of 5", text)
+    assert "WARN  raw.orders" not in text, "a blocked reason is not repeated as a warning"
+    assert text.splitlines()[-1] == "orchard quality [raw]: FAILED: 2 blocking expectation(s)"
 
 
 # --- mart suites ----------------------------------------------------------------------

@@ -11,11 +11,11 @@
     {%- for step in steps %}
         {%- set previous = 'sessions' if loop.first else steps[loop.index0 - 1] ~ '_sessions' %}
         case
-            when {{ previous }} > 0 then {{ step }}_sessions * 1.0 / {{ previous }}
+            when {{ previous }} > 0 then cast({{ step }}_sessions as {{ type_double() }}) / {{ previous }}
         end as {{ step }}_conversion,
     {%- endfor %}
-    case when sessions > 0 then purchase_sessions * 1.0 / sessions end as overall_conversion,
+    case when sessions > 0 then cast(purchase_sessions as {{ type_double() }}) / sessions end as overall_conversion,
     case
-        when add_to_cart_sessions > 0 then cart_abandoned_sessions * 1.0 / add_to_cart_sessions
+        when add_to_cart_sessions > 0 then cast(cart_abandoned_sessions as {{ type_double() }}) / add_to_cart_sessions
     end as cart_abandonment_rate
 {%- endmacro %}

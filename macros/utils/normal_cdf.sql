@@ -1,7 +1,8 @@
 {#
     The standard normal distribution, for the experiment statistics (p-values
     and confidence intervals). DuckDB, Postgres, Snowflake and Spark have no
-    normal CDF or erf; Trino has both natively. Adapter-dispatched.
+    normal CDF or erf: one portable implementation (adapter-dispatched, so an
+    engine with a native one can plug it in).
 
     normal_cdf(x) = P(Z <= x), Z ~ N(0, 1).
     Default: algorithm 5666 of J. F. Hart et al., "Computer Approximations"
@@ -29,7 +30,7 @@
 {%- endmacro %}
 
 {% macro default__normal_cdf(x) -%}
-    {%- set a = 'abs(cast(' ~ x ~ ' as double precision))' -%}
+    {%- set a = 'abs(cast(' ~ x ~ ' as ' ~ orchard.type_double() ~ '))' -%}
     {%- set p = [3.52624965998911e-02, 7.00383064443688e-01, 6.37396220353165e+00, 3.3912866078383e+01,
                  1.12079291497871e+02, 2.21213596169931e+02, 2.20206867912376e+02] -%}
     {%- set q = [8.83883476483184e-02, 1.75566716318264e+00, 1.6064177579207e+01, 8.67807322029461e+01,
@@ -37,8 +38,8 @@
     (case
         when {{ x }} is null then null
         else (
-            case when cast({{ x }} as double precision) > 0 then 1.0e0 else 0.0e0 end
-            + (case when cast({{ x }} as double precision) > 0 then -1.0e0 else 1.0e0 end)
+            case when cast({{ x }} as {{ orchard.type_double() }}) > 0 then 1.0e0 else 0.0e0 end
+            + (case when cast({{ x }} as {{ orchard.type_double() }}) > 0 then -1.0e0 else 1.0e0 end)
             * (case
                 when {{ a }} > 3.7e1 then 0.0e0
                 when {{ a }} < 7.07106781186547e0 then
@@ -54,16 +55,12 @@
     end)
 {%- endmacro %}
 
-{% macro trino__normal_cdf(x) -%}
-    normal_cdf(0, 1, cast({{ x }} as double))
-{%- endmacro %}
-
 {% macro normal_quantile(p) -%}
     {{ return(adapter.dispatch('normal_quantile', 'orchard')(p)) }}
 {%- endmacro %}
 
 {% macro default__normal_quantile(p) -%}
-    {%- set pp = 'cast(' ~ p ~ ' as double precision)' -%}
+    {%- set pp = 'cast(' ~ p ~ ' as ' ~ orchard.type_double() ~ ')' -%}
     {%- set a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00] -%}
     {%- set b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
@@ -85,10 +82,6 @@
         else
             {{ mid_q }} * {{ orchard._horner(a, mid_r) }} / {{ orchard._horner(b, mid_r) }}
     end)
-{%- endmacro %}
-
-{% macro trino__normal_quantile(p) -%}
-    inverse_normal_cdf(0, 1, cast({{ p }} as double))
 {%- endmacro %}
 
 {#- The polynomial c[0] * x^(n-1) + ... + c[n-1] in Horner form, coefficients as double literals. -#}

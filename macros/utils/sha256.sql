@@ -17,7 +17,3 @@
 {% macro spark__sha256(expression) -%}
     sha2({{ expression }}, 256)
 {%- endmacro %}
-
-{% macro trino__sha256(expression) -%}
-    lower(to_hex(sha256(to_utf8({{ expression }}))))
-{%- endmacro %}

@@ -191,6 +191,9 @@ def findings_from(dataset: str, results: Iterable[Any], frame_columns: set[str],
         result = dict(r.result or {})
         error = _exception_message(r.exception_info)
         examples: tuple[str, ...] = ()
+        if meta.get("aggregate") and not error:
+            found += _outcome_findings(dataset, result, describe(config.type, kwargs, meta), meta)
+            continue
         if config.type == "expect_table_columns_to_match_set" and not error:
             missing = result.get("details", {}).get("mismatched", {}).get("missing") or []
             found += [Finding(dataset, c, "column exists", is_blocking(meta), "column missing",
@@ -218,6 +221,26 @@ def findings_from(dataset: str, results: Iterable[Any], frame_columns: set[str],
         found.append(Finding(dataset, column, describe(config.type, kwargs, meta), is_blocking(meta),
                              detail, examples, str(meta.get("why", "")), config.type))
     return _without_echoes(found)
+
+
+def _outcome_findings(dataset: str, result: dict[str, Any], check: str, meta: dict[str, Any]) -> list[Finding]:
+    """One finding per failing row of an outcome frame (raw_suites): the row is a rejection
+    reason of a table with its count, so the report says `invalid_value:ordered_at: 5 of 9 rows`."""
+    found: list[Finding] = []
+    rows = result.get("unexpected_index_list") or result.get("partial_unexpected_index_list") or []
+    for row in rows:
+        reason, count, total = row.get("reason"), int(row["rows"]), int(row["table_rows"] or 0)
+        if not isinstance(reason, str):  # the table's clean rows
+            reason, detail = "clean", f"{count:,} clean of {total:,} rows"
+        else:
+            detail = f"{reason}: {count:,} of {total:,} rows" + (f" ({count / total:.2%})" if total else "")
+        key = row.get("example_key")
+        examples = (str(key),) if isinstance(key, str) and key else ()
+        column = row.get("column_name")
+        found.append(Finding(dataset, column if isinstance(column, str) else "(table)", check,
+                             is_blocking(meta), detail, examples, str(meta.get("why", "")),
+                             expectation_type=f"outcome:{reason}"))
+    return found
 
 
 def _without_echoes(found: list[Finding]) -> list[Finding]:

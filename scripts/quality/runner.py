@@ -29,7 +29,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from .core import Dataset, fresh
 from .mart_suites import mart_datasets, registered_marts
-from .raw_suites import SAMPLE_ABOVE_ROWS, raw_datasets
+from .raw_suites import raw_datasets
 from .report import Finding, StageReport, findings_from
 
 Stage = Literal["raw", "marts"]
@@ -74,7 +74,7 @@ def _first_line(error: BaseException) -> str:
 
 
 def _validate(context: AbstractDataContext, dataset: Dataset, frame: pd.DataFrame,
-              run_name: str) -> ExpectationSuiteValidationResult:
+              run_name: str, result_format_name: str = RESULT_FORMAT) -> ExpectationSuiteValidationResult:
     asset = context.data_sources.get(SITE).add_dataframe_asset(name=dataset.name)
     batch = asset.add_batch_definition_whole_dataframe("whole table")
     # All expectations at once: suite.add_expectation re-serialises the whole suite each time.
@@ -84,7 +84,7 @@ def _validate(context: AbstractDataContext, dataset: Dataset, frame: pd.DataFram
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=dataset.name, data=batch, suite=suite))
     index = [c for c in dataset.index_columns if c in frame.columns]
-    result_format: dict[str, object] = {"result_format": RESULT_FORMAT,
+    result_format: dict[str, object] = {"result_format": result_format_name,
                                         "partial_unexpected_count": PARTIAL_UNEXPECTED}
     if index:
         result_format["unexpected_index_column_names"] = index
@@ -129,14 +129,14 @@ def selected(name: str, only: Sequence[str]) -> bool:
     return not only or any(name == o or name.startswith((o + ".", o + "=")) for o in only)
 
 
-def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path,
-              sample_above_rows: int = SAMPLE_ABOVE_ROWS, only: Sequence[str] = ()) -> StageReport:
+def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[str] = ()) -> StageReport:
     """Validate every dataset of the stage (or those `only` names); never raises for bad
     data, only when the warehouse file cannot be opened."""
     started = time.perf_counter()
     report = StageReport(stage)
     if not duckdb_path.exists():
-        raise WarehouseError(f"{duckdb_path}: warehouse file not found (run scripts/load_raw.py first)")
+        raise WarehouseError(f"{duckdb_path}: warehouse file not found (run scripts/build.py, or load_raw.py "
+                             "and dbt build)")
     site_dir = docs_dir / stage
     _prepare_site(site_dir)
     context = _context(site_dir)
@@ -146,32 +146,28 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path,
         raise WarehouseError(f"{duckdb_path}: cannot be opened: {_first_line(error)}") from None
     with con:
         existing = _relations(con)
-        unreadable: set[str] = set()
-        datasets = (raw_datasets(con, sample_above_rows=sample_above_rows) if stage == "raw"
-                    else mart_datasets())
+        datasets = raw_datasets() if stage == "raw" else mart_datasets()
         for dataset in (d for d in datasets if selected(d.name, only)):
             missing = [r for r in dataset.requires if r not in existing]
             if missing and stage == "raw":
                 report.findings.append(Finding(
-                    dataset.name, "(table)", "table exists", True,
-                    "not found in the warehouse: run scripts/load_raw.py (staging reads every contract table)",
-                    why="staging reads every contract table"))
+                    dataset.name, "(table)", "staging built", True,
+                    f"{', '.join(missing)} not found: run dbt build first (the raw suites read its outcome)",
+                    why="the raw suites read the clean layer dbt builds"))
                 continue
             if missing:
                 report.notes.append(f"skipped {dataset.name}: {', '.join(missing)} not built yet")
                 continue
-            if unreadable.intersection(dataset.requires):
-                continue  # already reported: raw.<table>.keys of an unreadable raw.<table>
             try:
                 frame = con.execute(dataset.query).df()
             except duckdb.Error as error:
                 report.findings.append(Finding(
                     dataset.name, "(table)", "readable", True, f"cannot be read: {_first_line(error)}",
                     why="a table that cannot be read cannot be checked or built"))
-                if len(dataset.requires) == 1:
-                    unreadable.add(dataset.requires[0])
                 continue
-            result = _validate(context, dataset, frame, run_name=stage)
+            # Raw frames are a few outcome rows each: every failing row is a finding of its own.
+            result = _validate(context, dataset, frame, run_name=stage,
+                               result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT)
             report.datasets += 1
             report.expectations += len(dataset.expectations)
             report.findings += findings_from(dataset.name, result.results, set(frame.columns),

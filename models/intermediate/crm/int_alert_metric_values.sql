@@ -72,7 +72,7 @@ unioned as (
         'refund_rate' as metric,
         'day' as grain,
         period_start,
-        case when gmv > 0 then refund * 1.0 / gmv end as metric_value
+        case when gmv > 0 then cast(refund as {{ type_double() }}) / gmv end as metric_value
     from refunds_by_day
     union all
     select
@@ -88,7 +88,7 @@ final as (
         metric,
         grain,
         period_start,
-        cast(metric_value as double) as metric_value
+        cast(metric_value as {{ type_double() }}) as metric_value
     from unioned
     where metric_value is not null
 )

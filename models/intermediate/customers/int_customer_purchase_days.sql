@@ -15,7 +15,7 @@ final as (
     select
         orders.customer_id,
         orders.order_date as purchase_date,
-        cast(sum(orders.net_revenue) as double) as spend
+        cast(sum(orders.net_revenue) as {{ type_double() }}) as spend
     from orders
     cross join as_of
     where

@@ -43,7 +43,7 @@ items_with_order as (
         cast(order_items.quantity * order_items.unit_price as {{ type_money() }}) as gmv,
         cast(round(orders.order_discount_amount * 100) as {{ dbt.type_bigint() }}) as order_discount_cents,
         coalesce(returns_per_item.returned_quantity, 0) as returned_quantity,
-        coalesce(returns_per_item.refund, 0) as refund
+        cast(coalesce(returns_per_item.refund, 0) as {{ type_money() }}) as refund
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id

@@ -47,10 +47,10 @@ orders_with_items as (
         coalesce(sessions.device_type, 'unknown') as device_type,
         coalesce(items_per_order.order_lines, 0) as order_lines,
         coalesce(items_per_order.units, 0) as units,
-        coalesce(items_per_order.gmv, 0) as gmv,
+        cast(coalesce(items_per_order.gmv, 0) as {{ type_money() }}) as gmv,
         cast(orders.order_discount_amount + coalesce(items_per_order.item_discount, 0) as {{ type_money() }}) as discount,
-        coalesce(items_per_order.refund, 0) as refund,
-        coalesce(items_per_order.cogs, 0) as cogs,
+        cast(coalesce(items_per_order.refund, 0) as {{ type_money() }}) as refund,
+        cast(coalesce(items_per_order.cogs, 0) as {{ type_money() }}) as cogs,
         orders.shipping_amount,
         orders.tax_amount
     from orders
@@ -76,7 +76,7 @@ final as (
     select
         *,
         -- Cancelled orders get no number: 1 is the first valid order.
-        case when is_valid then sequence_in_validity end as customer_order_number,
+        cast(case when is_valid then sequence_in_validity end as {{ dbt.type_bigint() }}) as customer_order_number,
         is_valid and sequence_in_validity = 1 as is_first_order
     from sequenced
 )

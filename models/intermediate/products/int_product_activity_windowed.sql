@@ -114,7 +114,7 @@ window_reviews as (
     select
         reviews.product_id,
         count(*) as review_count,
-        avg(cast(reviews.rating as double)) as avg_rating
+        avg(cast(reviews.rating as {{ type_double() }})) as avg_rating
     from reviews
     cross join as_of
     where

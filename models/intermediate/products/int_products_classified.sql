@@ -36,7 +36,7 @@ with_margin_rate as (
     select
         *,
         case
-            when net_revenue <> 0 then cast(gross_margin as double) / cast(net_revenue as double)
+            when net_revenue <> 0 then cast(gross_margin as {{ type_double() }}) / cast(net_revenue as {{ type_double() }})
         end as margin_rate
     from activity
 ),
@@ -138,17 +138,17 @@ final as (
         review_count,
         avg_rating,
         price_percentile_in_category,
-        cast(category_median_units_sold as double) as category_median_units_sold,
+        cast(category_median_units_sold as {{ type_double() }}) as category_median_units_sold,
         viewer_percentile,
         median_margin_rate,
         cast(margin_rank as {{ dbt.type_bigint() }}) as margin_rank,
         case
             when margin_rank is not null
-                then cast(cumulative_margin_before as double) / cast(positive_margin_total as double)
+                then cast(cumulative_margin_before as {{ type_double() }}) / cast(positive_margin_total as {{ type_double() }})
         end as cumulative_margin_share_before,
         case
             when margin_rank is not null
-                then cast(cumulative_margin as double) / cast(positive_margin_total as double)
+                then cast(cumulative_margin as {{ type_double() }}) / cast(positive_margin_total as {{ type_double() }})
         end as cumulative_margin_share,
         matches_image_rule,
         matches_traffic_rule,
@@ -162,7 +162,7 @@ final as (
         units_sold_previous_window,
         case
             when units_sold_previous_window > 0
-                then cast(units_sold - units_sold_previous_window as double) / units_sold_previous_window
+                then cast(units_sold - units_sold_previous_window as {{ type_double() }}) / units_sold_previous_window
         end as units_growth_rate,
         cast(days_since_launch as {{ dbt.type_bigint() }}) as days_since_launch,
         case

@@ -161,7 +161,7 @@ replenishment_due as (
     select
         customer_id,
         'replenishment_due' as audience,
-        'due in ' || {{ dbt.listagg('category', "', '", 'order by category') }} as reason,
+        'due in ' || {{ sorted_listagg('category', "', '") }} as reason,
         'remind to restock: one-click reorder' as recommended_action
     from replenishments
     where days_since_last_purchase > typical_interval_days

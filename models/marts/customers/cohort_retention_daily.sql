@@ -99,7 +99,7 @@ final as (
             coalesce(active_counts.d{{ n }}_active, 0) as d{{ n }}_active_customers,
             case
                 when cohorts.cohort_size > 0 and {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
-                    then coalesce(active_counts.d{{ n }}_active, 0) * 1.0 / cohorts.cohort_size
+                    then cast(coalesce(active_counts.d{{ n }}_active, 0) as {{ type_double() }}) / cohorts.cohort_size
             end as d{{ n }}_retention,
         {%- endfor %}
         coalesce(cohorts.first_order_conversions, 0) as first_order_conversions,
@@ -107,7 +107,7 @@ final as (
             when
                 cohorts.cohort_size > 0
                 and {{ dbt.dateadd('day', var('first_order_window_days') - 1, 'days.date_day') }} <= as_of.as_of_date
-                then cohorts.first_order_conversions * 1.0 / cohorts.cohort_size
+                then cast(cohorts.first_order_conversions as {{ type_double() }}) / cohorts.cohort_size
         end as first_order_conversion
     from days
     cross join as_of

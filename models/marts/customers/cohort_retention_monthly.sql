@@ -119,13 +119,13 @@ final as (
         month_start,
         cohort_size,
         active_customers,
-        active_customers * 1.0 / cohort_size as retention_rate,
+        cast(active_customers as {{ type_double() }}) / cohort_size as retention_rate,
         net_revenue,
         case
-            when first_month_net_revenue <> 0 then net_revenue / first_month_net_revenue
+            when first_month_net_revenue <> 0 then cast(net_revenue as {{ type_double() }}) / first_month_net_revenue
         end as revenue_retention_rate,
         cast(cumulative_net_revenue as {{ type_money() }}) as cumulative_net_revenue,
-        cumulative_net_revenue * 1.0 / cohort_size as cumulative_net_revenue_per_customer
+        cast(cumulative_net_revenue as {{ type_double() }}) / cohort_size as cumulative_net_revenue_per_customer
     from cumulated
 )
 

@@ -61,7 +61,7 @@ final as (
         current_stages.first_order_date,
         current_stages.last_order_date,
         current_stages.previous_order_date,
-        {{ dbt.datediff('current_stages.last_order_date', 'current_stages.snapshot_date', 'day') }} as days_since_last_order,
+        cast({{ dbt.datediff('current_stages.last_order_date', 'current_stages.snapshot_date', 'day') }} as {{ dbt.type_bigint() }}) as days_since_last_order,
         recent_sessions.customer_id is null as no_session_7d,
         coalesce(
             {{ dbt.datediff('current_stages.last_order_date', 'current_stages.snapshot_date', 'day') }} >= 30,

@@ -42,7 +42,7 @@ ranked as (
         referred_customers,
         referred_converted,
         referred_net_revenue,
-        row_number() over (order by referred_customers desc, customer_id asc) as referrer_rank,
+        cast(row_number() over (order by referred_customers desc, customer_id asc) as {{ dbt.type_bigint() }}) as referrer_rank,
         count(*) over () as referrers
     from referred
 ),

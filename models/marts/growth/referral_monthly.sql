@@ -111,8 +111,8 @@ final as (
         referrers,
         active_customers,
         is_first_order_window_passed,
-        case when signups > 0 then referred_signups * 1.0 / signups end as referral_share,
-        case when active_customers > 0 then referred_signups * 1.0 / active_customers end as k_factor,
+        case when signups > 0 then cast(referred_signups as {{ type_double() }}) / signups end as referral_share,
+        case when active_customers > 0 then cast(referred_signups as {{ type_double() }}) / active_customers end as k_factor,
         case when is_first_order_window_passed then referred_first_orders end as referred_first_orders
     from filled
 )

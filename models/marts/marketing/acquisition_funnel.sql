@@ -84,8 +84,8 @@ filled as (
         coalesce(cohorts.visitors, 0) as visitors,
         coalesce(cohorts.signups, 0) as signups,
         coalesce(cohorts.first_orders, 0) as first_orders,
-        case when cohorts.visitors > 0 then cohorts.signups * 1.0 / cohorts.visitors end as signup_rate,
-        case when cohorts.signups > 0 then cohorts.first_orders * 1.0 / cohorts.signups end as first_order_rate
+        case when cohorts.visitors > 0 then cast(cohorts.signups as {{ type_double() }}) / cohorts.visitors end as signup_rate,
+        case when cohorts.signups > 0 then cast(cohorts.first_orders as {{ type_double() }}) / cohorts.signups end as first_order_rate
     from weeks
     cross join channels
     left join cohorts

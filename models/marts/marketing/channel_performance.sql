@@ -135,11 +135,11 @@ unit_economics as (
         channel,
         spend,
         new_customers,
-        case when new_customers > 0 then spend * 1.0 / new_customers end as cac,
+        case when new_customers > 0 then cast(spend as {{ type_double() }}) / new_customers end as cac,
         is_window_passed,
         cast(case when is_window_passed then gross_margin_365d end as {{ type_money() }}) as ltv_365_gross_margin,
         case
-            when is_window_passed and new_customers > 0 then gross_margin_365d * 1.0 / new_customers
+            when is_window_passed and new_customers > 0 then cast(gross_margin_365d as {{ type_double() }}) / new_customers
         end as ltv_365_gross_margin_per_customer
     from filled
 ),

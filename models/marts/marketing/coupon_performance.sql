@@ -77,7 +77,7 @@ final as (
         coalesce(issuance_counts.issued, 0) as issued,
         coalesce(issuance_counts.redeemed, 0) as redeemed,
         case
-            when issuance_counts.issued > 0 then issuance_counts.redeemed * 1.0 / issuance_counts.issued
+            when issuance_counts.issued > 0 then cast(issuance_counts.redeemed as {{ type_double() }}) / issuance_counts.issued
         end as redemption_rate,
         coalesce(issuance_counts.expired_unused, 0) as expired_unused,
         coalesce(redemptions.redemptions, 0) as redemptions,

@@ -46,7 +46,7 @@ final as (
         coalesce(customer_orders.coupon_orders, 0) as coupon_orders,
         case
             when customer_orders.valid_orders > 0
-                then customer_orders.coupon_orders * 1.0 / customer_orders.valid_orders
+                then cast(customer_orders.coupon_orders as {{ type_double() }}) / customer_orders.valid_orders
         end as coupon_sensitivity,
         cast(coalesce(customer_orders.coupon_discount, 0) as {{ type_money() }}) as coupon_discount
     from customers

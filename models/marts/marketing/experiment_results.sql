@@ -77,9 +77,9 @@ compared as (
         variant_counts.converters,
         control.visitors as control_visitors,
         control.converters as control_converters,
-        variant_counts.converters * 1.0 / variant_counts.visitors as conversion_rate,
-        control.converters * 1.0 / control.visitors as control_conversion_rate,
-        (variant_counts.converters + control.converters) * 1.0
+        cast(variant_counts.converters as {{ type_double() }}) / variant_counts.visitors as conversion_rate,
+        cast(control.converters as {{ type_double() }}) / control.visitors as control_conversion_rate,
+        cast(variant_counts.converters + control.converters as {{ type_double() }})
         / (variant_counts.visitors + control.visitors) as pooled_conversion_rate
     from variant_counts
     left join variant_counts as control
@@ -95,7 +95,7 @@ standard_errors as (
         conversion_rate - control_conversion_rate as abs_lift,
         sqrt(
             pooled_conversion_rate * (1 - pooled_conversion_rate)
-            * (1.0 / visitors + 1.0 / control_visitors)
+            * (1.0e0 / visitors + 1.0e0 / control_visitors)
         ) as pooled_standard_error,
         sqrt(
             conversion_rate * (1 - conversion_rate) / visitors
@@ -127,7 +127,7 @@ tests as (
             when control_conversion_rate > 0 then abs_lift / control_conversion_rate
         end as rel_lift,
         2 * {{ normal_cdf('negative_abs_z_score') }} as p_value,
-        {{ '%.6e' | format(confidence_level) }} as confidence_level,
+        cast({{ '%.6e' | format(confidence_level) }} as {{ type_double() }}) as confidence_level,
         abs_lift - {{ normal_quantile((1 + confidence_level) / 2) }} * unpooled_standard_error as ci_low,
         abs_lift + {{ normal_quantile((1 + confidence_level) / 2) }} * unpooled_standard_error as ci_high
     from lower_tails

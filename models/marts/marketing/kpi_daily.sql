@@ -151,11 +151,11 @@ filled as (
 ratios as (
     select
         *,
-        case when mau > 0 then dau * 1.0 / mau end as stickiness,
-        case when new_visitors > 0 then signups * 1.0 / new_visitors end as registration_conversion,
-        case when orders > 0 then net_revenue * 1.0 / orders end as aov,
-        case when sessions > 0 then purchase_sessions * 1.0 / sessions end as session_conversion,
-        case when buyers > 0 then repeat_buyers * 1.0 / buyers end as repurchase_rate
+        case when mau > 0 then cast(dau as {{ type_double() }}) / mau end as stickiness,
+        case when new_visitors > 0 then cast(signups as {{ type_double() }}) / new_visitors end as registration_conversion,
+        case when orders > 0 then cast(net_revenue as {{ type_double() }}) / orders end as aov,
+        case when sessions > 0 then cast(purchase_sessions as {{ type_double() }}) / sessions end as session_conversion,
+        case when buyers > 0 then cast(repeat_buyers as {{ type_double() }}) / buyers end as repurchase_rate
     from filled
 ),
 

@@ -17,13 +17,13 @@ with_rates as (
     select
         *,
         case
-            when viewers > 0 then cast(buyers as double) / viewers
+            when viewers > 0 then cast(buyers as {{ type_double() }}) / viewers
         end as conversion_rate,
         case
-            when viewers > 0 then cast(net_revenue as double) / viewers
+            when viewers > 0 then cast(net_revenue as {{ type_double() }}) / viewers
         end as uv_value,
         case
-            when units_sold > 0 then cast(returned_units as double) / units_sold
+            when units_sold > 0 then cast(returned_units as {{ type_double() }}) / units_sold
         end as return_rate
     from classified
 ),

@@ -59,22 +59,22 @@ final as (
         cast(coalesce(per_role.gross_margin, 0) as {{ type_money() }}) as gross_margin,
         cast(coalesce(per_role.viewers, 0) as {{ dbt.type_bigint() }}) as viewers,
         case
-            when totals.products > 0 then cast(coalesce(per_role.products, 0) as double) / totals.products
+            when totals.products > 0 then cast(coalesce(per_role.products, 0) as {{ type_double() }}) / totals.products
         end as product_share,
         case
             when totals.net_revenue <> 0
-                then cast(coalesce(per_role.net_revenue, 0) as double) / cast(totals.net_revenue as double)
+                then cast(coalesce(per_role.net_revenue, 0) as {{ type_double() }}) / cast(totals.net_revenue as {{ type_double() }})
         end as net_revenue_share,
         case
             when totals.gross_margin <> 0
-                then cast(coalesce(per_role.gross_margin, 0) as double) / cast(totals.gross_margin as double)
+                then cast(coalesce(per_role.gross_margin, 0) as {{ type_double() }}) / cast(totals.gross_margin as {{ type_double() }})
         end as gross_margin_share,
         case
-            when totals.viewers > 0 then cast(coalesce(per_role.viewers, 0) as double) / totals.viewers
+            when totals.viewers > 0 then cast(coalesce(per_role.viewers, 0) as {{ type_double() }}) / totals.viewers
         end as viewer_share,
         case
             when per_role.net_revenue <> 0
-                then cast(per_role.gross_margin as double) / cast(per_role.net_revenue as double)
+                then cast(per_role.gross_margin as {{ type_double() }}) / cast(per_role.net_revenue as {{ type_double() }})
         end as margin_rate
     from roles
     cross join as_of
