@@ -78,8 +78,7 @@ class EngineBuild:
     seconds: float
 
 
-def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[str, str],
-                    dbt_tests: bool = True) -> EngineBuild:
+def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[str, str]) -> EngineBuild:
     """scripts/build_engine.py into its own dbt target/log folders; raises BuildFailed with the output tail."""
     work_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
@@ -89,8 +88,8 @@ def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[
         **env_extra,
     })
     started = time.perf_counter()
-    result = run([str(VENV_BIN / "python"), "scripts/build_engine.py", "--target", target, "--raw-dir", str(raw_dir),
-                  *([] if dbt_tests else ["--skip-dbt-tests"])], env)
+    result = run([str(VENV_BIN / "python"), "scripts/build_engine.py", "--target", target, "--raw-dir", str(raw_dir)],
+                 env)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-80:])
         raise BuildFailed(f"build on {target} failed:\n{tail}\n{result.stderr[-3000:]}")

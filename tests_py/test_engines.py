@@ -70,11 +70,13 @@ def engine_duckdb(engine_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
 def postgres_server() -> Iterator[PostgresServer]:
     server = start_postgres()
     database = f"orchard_engines_{os.getpid()}"
-    _admin(server, f"drop database if exists {database}", f"create database {database}")
-    server.env["ORCHARD_PG_DATABASE"] = database
-    yield server
-    _admin(server, f"drop database if exists {database} with (force)")
-    stop_postgres(server)
+    try:
+        _admin(server, f"drop database if exists {database}", f"create database {database}")
+        server.env["ORCHARD_PG_DATABASE"] = database
+        yield server
+        _admin(server, f"drop database if exists {database} with (force)")
+    finally:
+        stop_postgres(server)
 
 
 def _admin(server: PostgresServer, *statements: str) -> None:
@@ -99,9 +101,8 @@ def engine_postgres(postgres_server: PostgresServer, engine_raw_dir: Path,
 @pytest.fixture(scope="session")
 def engine_spark(engine_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineBuild]:
     work_dir = tmp_path_factory.mktemp("engine_spark")
-    # Models and seeds only: the data tests run on DuckDB and PostgreSQL; on Spark they would take minutes.
-    yield build_on_engine("spark", engine_raw_dir, work_dir, {"ORCHARD_SPARK_DIR": str(work_dir / "spark")},
-                          dbt_tests=False)
+    # Seeds and models (build_engine.py skips the data tests on Spark; DuckDB and PostgreSQL run them).
+    yield build_on_engine("spark", engine_raw_dir, work_dir, {"ORCHARD_SPARK_DIR": str(work_dir / "spark")})
 
 
 def read_postgres(server: PostgresServer, sql: str) -> pd.DataFrame:
