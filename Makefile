@@ -12,7 +12,7 @@ export ORCHARD_DUCKDB_PATH ?= $(CURDIR)/data/orchard.duckdb
 DEFAULT_RAW_DIR := $(CURDIR)/data/raw
 RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 
-.PHONY: help venv demo-data build dashboard test lint clean bench
+.PHONY: help venv demo-data build build-daily dashboard test lint clean bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,11 @@ else
 	@echo "  docs site: $(CURDIR)/target/static_index.html   (one file; or $(DBT) docs serve --port 8080)"
 	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
 endif
+
+build-daily: venv  ## Daily incremental run on top of the published warehouse (DuckDB): only the latest days are reworked
+	$(PY) scripts/build.py --daily --raw-dir "$(RAW_DIR)"
+	@echo
+	@echo "Warehouse ready (daily run): $(ORCHARD_DUCKDB_PATH)"
 
 DASHBOARD_PORT ?= 8501
 dashboard: venv  ## Open the dashboard on http://localhost:8501 (DASHBOARD_PORT; read-only over the published warehouse)

@@ -35,6 +35,7 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -226,10 +227,21 @@ def publish(staging_file: Path, published: Path) -> None:
     print(f"==> published {published}")
 
 
-def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
-          bi_copy: bool = True) -> None:
-    staging_file = building_path(published)
+def start_side_file(published: Path, staging_file: Path, daily: bool) -> None:
+    """A full refresh starts from nothing; a daily run from a copy of the published warehouse,
+    so dbt's incremental models find their tables and only rework the lookback window."""
     remove_database(staging_file)
+    if daily:
+        if not published.exists():
+            raise StepFailed(f"a daily run needs a published warehouse at {published}: run `make build` first")
+        shutil.copyfile(published, staging_file)
+        print(f"==> daily run: starting from a copy of {published}", flush=True)
+
+
+def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
+          bi_copy: bool = True, daily: bool = False) -> None:
+    staging_file = building_path(published)
+    start_side_file(published, staging_file, daily)
     # Every step sees the build's vars: dbt through --vars, the Python steps through ORCHARD_VARS.
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file),
            VARS_ENV: dbt_vars or ""}
@@ -271,6 +283,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
     parser.add_argument("--skip-bi-copy", action="store_true",
                         help="skip the marts-only copy for DuckDB 1.x clients (<warehouse>_bi.duckdb)")
+    parser.add_argument("--daily", action="store_true",
+                        help="daily incremental run: start from the published warehouse, so the incremental "
+                             "models rework only var incremental_lookback_days of rows (default: full refresh)")
     parser.add_argument("--vars", default=None,
                         help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
                              f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
@@ -290,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with build_lock(published):
             build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
-                  dbt_vars=dbt_vars, bi_copy=not args.skip_bi_copy)
+                  dbt_vars=dbt_vars, bi_copy=not args.skip_bi_copy, daily=args.daily)
     except BuildRunning as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 3
