@@ -12,7 +12,7 @@ export ORCHARD_DUCKDB_PATH ?= $(CURDIR)/data/orchard.duckdb
 DEFAULT_RAW_DIR := $(CURDIR)/data/raw
 RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 
-.PHONY: help venv demo-data build dashboard test lint clean bench
+.PHONY: help venv demo-data build build-daily dashboard test lint clean bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,8 @@ demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is
 		$(PY) scripts/generate_shop.py --out $(DEFAULT_RAW_DIR); \
 	fi
 
-build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish the warehouse
+build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish (dbt vars: ORCHARD_VARS='{...}')
+	@# build.py / build_engine.py read ORCHARD_VARS (YAML dbt vars) themselves, check them and pass them to every dbt step.
 ifneq ($(filter postgres spark,$(ORCHARD_TARGET)),)
 	$(PY) scripts/build_engine.py --target $(ORCHARD_TARGET) --raw-dir "$(RAW_DIR)"
 	@echo
@@ -46,6 +47,11 @@ else
 	@echo "  docs site: $(CURDIR)/target/static_index.html   (one file; or $(DBT) docs serve --port 8080)"
 	@echo "  quality:   $(CURDIR)/data/quality_docs/index.html   (Great Expectations data docs)"
 endif
+
+build-daily: venv  ## Daily incremental run on top of the published warehouse (DuckDB): only the latest days are reworked
+	$(PY) scripts/build.py --daily --raw-dir "$(RAW_DIR)"
+	@echo
+	@echo "Warehouse ready (daily run): $(ORCHARD_DUCKDB_PATH)"
 
 DASHBOARD_PORT ?= 8501
 dashboard: venv  ## Open the dashboard on http://localhost:8501 (DASHBOARD_PORT; read-only over the published warehouse)
@@ -69,4 +75,5 @@ bench: venv  ## Time every build stage vs the floor, pandas and a daily incremen
 	$(PY) scripts/benchmark.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
-	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building $(CURDIR)/data/quality_docs
+	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building \
+		$(CURDIR)/data/orchard.duckdb.lock $(CURDIR)/data/quality_docs

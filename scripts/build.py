@@ -6,8 +6,11 @@
 2. audit: dbt's own tests run inside `dbt build`; after it, the raw data-quality
    suites (what staging made of each raw table) and the mart suites run, and a
    blocking failure in either stops here;
-3. publish: only when every audit passed, the new file is checkpointed and
-   renamed over the published one (an atomic rename on one filesystem). A
+3. publish: only when every audit passed, the new file is checkpointed,
+   proven to open read-only, and renamed over the published one (an atomic
+   rename on one filesystem), after removing a stale write-ahead log
+   (`<warehouse>.wal`) that a client left beside the published file; the
+   published file is then opened read-only once more before "published". A
    reader that holds the old file open keeps reading the old file.
    Beside it, the marts alone go into a copy that DuckDB 1.4+ clients (Superset's
    driver, DBeaver) can open, `<warehouse>_bi.duckdb` (--skip-bi-copy to skip).
@@ -16,21 +19,34 @@ Source freshness (`dbt source freshness`) runs after the load: a source whose
 newest row is older than the var `freshness_warn_after_days` is reported as a
 WARNING and never stops the build.
 
-A failed step prints why and exits non-zero; the published warehouse is then
-exactly what it was before.
+Before any work the dbt vars (`--vars`, else the environment variable
+ORCHARD_VARS, YAML) are checked against the ranges documented in
+dbt_project.yml (scripts/orchard_vars.py), and the build takes a lock
+(`<warehouse>.lock`): a second build of the same warehouse path stops at once.
+
+A failed step prints one line saying why and exits non-zero (2: invalid vars,
+3: another build of the same path is running, 1: a step failed); the published
+warehouse is then exactly what it was before.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+from orchard_vars import VARS_ENV, VarError, from_option_or_env
+from orchard_vars import check as check_vars
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -41,6 +57,10 @@ DEFAULT_DOCS_DIR = REPO_ROOT / "data" / "quality_docs"
 
 class StepFailed(Exception):
     """A build step failed; the message says which and why."""
+
+
+class BuildRunning(Exception):
+    """Another build holds the lock of the same warehouse path."""
 
 
 def building_path(published: Path) -> Path:
@@ -124,11 +144,107 @@ def checkpoint(path: Path) -> None:
         con.execute("checkpoint")
 
 
-def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
-          bi_copy: bool = True) -> None:
-    staging_file = building_path(published)
+def wal_path(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def lock_path(published: Path) -> Path:
+    return published.with_name(published.name + ".lock")
+
+
+@contextmanager
+def build_lock(published: Path) -> Iterator[None]:
+    """One build per warehouse path at a time. flock is released by the kernel when the
+    process dies, so a killed build never leaves a lock behind; the file itself stays."""
+    with open(lock_path(published), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildRunning(f"another build of {published} is already running "
+                               f"(it holds {lock_path(published)}); wait for it to finish") from None
+        yield
+
+
+def opens_read_only(path: Path) -> str | None:
+    """None when a BI client could open the file read-only and see the marts, else why not."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            marts = con.execute("select count(*) from information_schema.tables "
+                                "where table_schema = 'marts'").fetchall()[0][0]
+    except duckdb.Error as error:
+        return str(error).strip().splitlines()[0]
+    return None if marts else "it has no relation in schema marts"
+
+
+def held_by_writer(path: Path) -> bool:
+    """Whether a process has the DuckDB file open read-write (DuckDB holds a POSIX write
+    lock on it then; read-only clients hold a shared one, which this does not conflict with)."""
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also releases the probe lock
+    return False
+
+
+def remove_stale_wal(published: Path) -> None:
+    """A `.wal` beside the published file belongs to the file being replaced (a client
+    that exited without a checkpoint); DuckDB would replay it into the new file and
+    refuse to open it. Remove it, unless a writer is still using it."""
+    stale = wal_path(published)
+    if not stale.exists():
+        return
+    if held_by_writer(published):
+        raise StepFailed(f"publish refused: {published} is open for writing by another process "
+                         f"(its log {stale} is in use); close that client and build again")
+    stale.unlink()
+    print(f"    removed the stale write-ahead log {stale}", flush=True)
+
+
+def publish(staging_file: Path, published: Path) -> None:
+    """Rename the audited, checkpointed file over the published one; prove a reader can open it."""
+    problem = opens_read_only(staging_file)
+    if problem:
+        raise StepFailed(f"publish refused: the new warehouse does not open read-only: {problem}")
+    remove_stale_wal(published)
+    previous = published.with_name(published.name + ".previous")
+    previous.unlink(missing_ok=True)
+    if published.exists():
+        os.link(published, previous)  # the old file, to put back if the new one cannot be read
+    os.replace(staging_file, published)
+    problem = opens_read_only(published)
+    if problem:
+        if previous.exists():
+            os.replace(previous, published)
+        else:
+            published.unlink()
+        raise StepFailed(f"publish undone: the published file did not open read-only: {problem}")
+    previous.unlink(missing_ok=True)
+    print(f"==> published {published}")
+
+
+def start_side_file(published: Path, staging_file: Path, daily: bool) -> None:
+    """A full refresh starts from nothing; a daily run from a copy of the published warehouse,
+    so dbt's incremental models find their tables and only rework the lookback window."""
     remove_database(staging_file)
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file)}
+    if daily:
+        if not published.exists():
+            raise StepFailed(f"a daily run needs a published warehouse at {published}: run `make build` first")
+        shutil.copyfile(published, staging_file)
+        print(f"==> daily run: starting from a copy of {published}", flush=True)
+
+
+def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
+          bi_copy: bool = True, daily: bool = False) -> None:
+    staging_file = building_path(published)
+    start_side_file(published, staging_file, daily)
+    # Every step sees the build's vars: dbt through --vars, the Python steps through ORCHARD_VARS.
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file),
+           VARS_ENV: dbt_vars or ""}
     python = str(BIN / "python")
     step("load raw files", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
                             "--duckdb-path", str(staging_file)], env)
@@ -147,9 +263,9 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
     checkpoint(staging_file)
     if bi_copy:
         write_bi_copy(staging_file, building_path(bi_copy_path(published)))
-    os.replace(staging_file, published)
-    print(f"==> published {published}")
+    publish(staging_file, published)
     if bi_copy:
+        remove_stale_wal(bi_copy_path(published))
         os.replace(building_path(bi_copy_path(published)), bi_copy_path(published))
         print(f"==> published {bi_copy_path(published)} (marts only, readable by DuckDB 1.4+)")
 
@@ -167,17 +283,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
     parser.add_argument("--skip-bi-copy", action="store_true",
                         help="skip the marts-only copy for DuckDB 1.x clients (<warehouse>_bi.duckdb)")
-    parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
+    parser.add_argument("--daily", action="store_true",
+                        help="daily incremental run: start from the published warehouse, so the incremental "
+                             "models rework only var incremental_lookback_days of rows (default: full refresh)")
+    parser.add_argument("--vars", default=None,
+                        help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
+                             f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     published = args.duckdb_path.resolve()
+    dbt_vars, source = from_option_or_env(args.vars)
+    try:
+        check_vars(dbt_vars, source)
+    except VarError as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 2
     published.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
-              dbt_vars=args.vars, bi_copy=not args.skip_bi_copy)
+        with build_lock(published):
+            build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
+                  dbt_vars=dbt_vars, bi_copy=not args.skip_bi_copy, daily=args.daily)
+    except BuildRunning as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 3
     except StepFailed as error:
         state = "unchanged" if published.exists() else "not created"
         print(f"orchard: {error}; the published warehouse {published} is {state}", file=sys.stderr)

@@ -30,13 +30,15 @@ import tempfile
 from pathlib import Path
 
 from build import BIN, DEFAULT_RAW_DIR, REPO_ROOT, StepFailed, step
+from orchard_vars import VARS_ENV, VarError, from_option_or_env
+from orchard_vars import check as check_vars
 
 ENGINES = ("postgres", "spark")
 FIT_STEP = "source:clv_fit_step+"
 
 
 def build(target: str, raw_dir: Path, dbt_tests: bool, dbt_vars: str | None) -> None:
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_TARGET": target}
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_TARGET": target, VARS_ENV: dbt_vars or ""}
     python = str(BIN / "python")
     dbt = [str(BIN / "dbt")]
     # Unit tests run on DuckDB: dbt compares their rows as text, and PostgreSQL's numeric keeps a
@@ -62,16 +64,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
     parser.add_argument("--skip-dbt-tests", action="store_true",
                         help="build seeds and models only (always so on Spark)")
-    parser.add_argument("--vars", default=None, help="dbt vars for this build, YAML, e.g. '{churn_after_days: 120}'")
+    parser.add_argument("--vars", default=None,
+                        help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
+                             f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    dbt_vars, source = from_option_or_env(args.vars)
+    try:
+        check_vars(dbt_vars, source)
+    except VarError as error:
+        print(f"orchard: {error}", file=sys.stderr)
+        return 2
     try:
         # On Spark: seeds and models only, the path CI proves (its data tests would take minutes there).
         build(args.target, args.raw_dir, dbt_tests=not args.skip_dbt_tests and args.target != "spark",
-              dbt_vars=args.vars)
+              dbt_vars=dbt_vars)
     except StepFailed as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 1

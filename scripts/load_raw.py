@@ -8,14 +8,20 @@ source then reads `raw.<table>` like any warehouse table, so the models stay
 free of file paths and portable to warehouses where an EL tool fills `raw`.
 
 Anything that would make the build meaningless stops here with one line naming
-the file: a missing required table, a missing required column, a file that is
-empty or cannot be read.
+the file: a missing required table, a missing required column, a required file
+that is empty, a file that cannot be read (a dangling link, no permission, a
+CSV row with more or fewer fields than the header, named by its line), and a
+table given twice (`orders.csv` beside `orders.parquet`: which one is meant?).
+A zero-byte file of an optional table reads as an empty table, like an absent
+one.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -43,16 +49,52 @@ class LoadedTable:
 
 
 def find_file(raw_dir: Path, table: Table) -> Path | None:
-    """The table's file: Parquet is canonical, CSV the fallback."""
-    for suffix in (".parquet", ".csv"):
-        candidate = raw_dir / f"{table.name}{suffix}"
-        if candidate.exists():
-            return candidate
-    return None
+    """The table's file, <table>.parquet or <table>.csv, checked to be readable.
+
+    A link or file that is there but cannot be read is an error, never an absent
+    table: an optional table read as empty would publish marts silently missing it."""
+    present = [raw_dir / f"{table.name}{suffix}" for suffix in (".parquet", ".csv")
+               if os.path.lexists(raw_dir / f"{table.name}{suffix}")]
+    if len(present) > 1:
+        raise RawContractError(f"{present[0]} and {present[1]}: table '{table.name}' is given twice; "
+                               "keep one of the two files")
+    if not present:
+        return None
+    check_readable(present[0])
+    return present[0]
+
+
+def check_readable(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        raise RawContractError(f"{path}: a link to {os.readlink(path)}, which does not exist")
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except OSError as error:
+        raise RawContractError(f"{path}: cannot be read: {error.strerror or error}") from None
 
 
 def _quote(path: Path) -> str:
     return "'" + str(path.resolve()).replace("'", "''") + "'"
+
+
+def csv_header(path: Path) -> list[str]:
+    """The CSV's header row (a UTF-8 BOM is allowed). Read here rather than sniffed by
+    DuckDB: a sniffer that meets one row with an extra field settles on another
+    dialect and reports every column missing instead of the bad line."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise RawContractError(f"{path}: cannot be read as UTF-8 CSV: {error}") from None
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise RawContractError(f"{path}: the header names column(s) {', '.join(duplicates)} more than once")
+    return header
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def reader_sql(path: Path) -> str:
@@ -60,22 +102,46 @@ def reader_sql(path: Path) -> str:
 
     CSV is read with every column as text: staging casts each column itself and
     quarantines a value it cannot read, instead of the reader guessing a type
-    from a sample and failing on row 90,000.
+    from a sample and failing on row 90,000. The dialect is the contract's
+    (comma, double quotes) and the columns are the header's, so a row with more
+    or fewer fields than the header is an error naming its line.
     """
     if path.suffix == ".parquet":
         return f"read_parquet({_quote(path)})"
-    return f"read_csv({_quote(path)}, header = true, all_varchar = true, encoding = 'utf-8')"
+    columns = ", ".join(f"{_sql_text(name)}: 'VARCHAR'" for name in csv_header(path))
+    return (f"read_csv({_quote(path)}, header = true, auto_detect = false, columns = {{{columns}}}, "
+            "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
+            "null_padding = false)")
+
+
+def read_error(path: Path, error: duckdb.Error) -> RawContractError:
+    """One line for a file DuckDB could not read; for a CSV row of the wrong width, its line."""
+    text = str(error)
+    width = re.search(r"CSV Error on Line: (\d+).*?Expected Number of Columns: (\d+) Found: (\d+)", text, re.S)
+    if width:
+        line, expected, found = width.groups()
+        return RawContractError(f"{path}: line {line} has {found} fields where the header has {expected} "
+                                "(an unquoted comma, or a missing field?)")
+    first_line = text.strip().splitlines()[0]
+    return RawContractError(f"{path}: cannot be read as {path.suffix[1:]}: {first_line}")
 
 
 def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    if path.stat().st_size == 0:
-        raise RawContractError(f"{path}: the file is empty (0 bytes); expected a header row and data")
     try:
         described = con.execute(f"describe select * from {reader_sql(path)}").fetchall()
     except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise RawContractError(f"{path}: cannot be read as {path.suffix[1:]}: {first_line}") from None
+        raise read_error(path, error) from None
     return [row[0] for row in described]
+
+
+def is_empty_file(path: Path, table: Table) -> bool:
+    """A zero-byte file: an empty optional table, a clear stop for a required one."""
+    if path.stat().st_size > 0:
+        return False
+    if table.required:
+        raise RawContractError(f"{path}: the file is empty (0 bytes); table '{table.name}' is required, "
+                               "expected a header row and data")
+    return True
 
 
 def check_columns(table: Table, path: Path, present: list[str]) -> None:
@@ -115,8 +181,7 @@ def create_view(con: duckdb.DuckDBPyConnection, table: Table, path: Path, presen
     try:
         rows = con.execute(f"select count(*) from raw.{table.name}").fetchall()[0][0]
     except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise RawContractError(f"{path}: cannot be read: {first_line}") from None
+        raise read_error(path, error) from None
     if rows == 0 and table.required:
         raise RawContractError(f"{path}: has a header but no rows; table '{table.name}' is required")
     return rows
@@ -143,9 +208,9 @@ def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
         con.execute("create schema if not exists raw")
         for name, table in TABLES.items():
             path = files[name]
-            if path is None:
+            if path is None or is_empty_file(path, table):
                 create_empty_table(con, table)
-                loaded.append(LoadedTable(name, None, 0))
+                loaded.append(LoadedTable(name, path, 0))
                 continue
             present = file_columns(con, path)
             check_columns(table, path, present)
@@ -206,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for table in loaded:
         source = table.path.name if table.path else "(absent: empty table)"
+        if table.path and table.path.stat().st_size == 0:
+            source += " (0 bytes: empty table)"
         print(f"  raw.{table.name:<24} {table.rows:>12,} rows  {source}")
     return 0
 

@@ -35,7 +35,7 @@ returns (the tables the customer and referral marts read).
      ended_at, channel, device_type; orders: ordered_at, status, the three
      amounts, updated_at) drops the row; so does negative money;
   7. a timestamp before `Params.earliest_valid_timestamp` (the project's
-     setting, 2000-01-01) or after now drops the row (customers: signed_up_at,
+     setting, 1990-01-01) or after now drops the row (customers: signed_up_at,
      updated_at; sessions: started_at, ended_at; orders: ordered_at,
      updated_at; returns: returned_at); so does a session with
      ended_at < started_at, and a customer whose email is not one `@` with a
@@ -124,6 +124,10 @@ docstring of the function that makes it):
       valid orders (up to as_of_date, D17); referrer_rank by referred
       customers descending then customer_id ascending; the top decile is
       percent_rank >= 0.9 in the reverse order (0 for a single referrer).
+- D21 a customer's signup (signed_up_at, signup_day, in every figure that uses
+      it) is the earlier of the exported signed_up_at and the customer's first
+      valid order, whenever placed (raw contract, "Bad input": an order before
+      signed_up_at is not an error of the order).
 """
 
 from __future__ import annotations
@@ -187,7 +191,7 @@ class Params:
     churn_after_days: int = 90
     first_order_window_days: int = 30
     rfm_lookback_days: int = 365
-    earliest_valid_timestamp: date = date(2000, 1, 1)
+    earliest_valid_timestamp: date = date(1990, 1, 1)
 
 
 # --------------------------------------------------------------------------- reading
@@ -505,7 +509,14 @@ class Oracle:
 
     @cached_property
     def customers(self) -> pd.DataFrame:
+        """Clean customers; signed_up_at moved back to the first valid order when that is earlier (D21)."""
         c = self.t["customers"].copy()
+        orders = self.orders
+        first_order = orders[orders["is_valid"]].groupby("customer_id")["ordered_at"].min()
+        ordered_first = pd.to_datetime(c["customer_id"].map(first_order))
+        earlier = (ordered_first < c["signed_up_at"]).fillna(False).astype(bool)
+        c["exported_signed_up_at"] = c["signed_up_at"]
+        c["signed_up_at"] = c["signed_up_at"].where(~earlier, ordered_first)
         c["signup_day"] = day_number(c["signed_up_at"])
         return c
 

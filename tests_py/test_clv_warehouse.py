@@ -22,8 +22,7 @@ PUBLISHED = {
     ("gamma_gamma", "p"): 6.25, ("gamma_gamma", "q"): 3.74, ("gamma_gamma", "gamma"): 15.44,
 }
 CLV_SELECTION = "+clv_model_parameters +customer_ltv +clv_validation"
-# CDNOW is from 1997: the contract's "before 2000 is a broken timestamp" rule must be moved back.
-CDNOW_VARS = {"earliest_valid_timestamp": "1990-01-01"}
+# CDNOW is from 1997: it builds with the default earliest_valid_timestamp (1990-01-01), no vars.
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,7 @@ def cdnow_calibration(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     raw = tmp_path_factory.mktemp("cdnow_calibration_raw")
     import_cdnow(source, raw, until=pd.Timestamp(CALIBRATION_END).date())
     return build_warehouse(raw, tmp_path_factory.mktemp("cdnow_calibration_wh"), select=CLV_SELECTION,
-                           env_extra={"ORCHARD_AS_OF_DATE": CALIBRATION_END}, dbt_vars=CDNOW_VARS)
+                           env_extra={"ORCHARD_AS_OF_DATE": CALIBRATION_END})
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +45,7 @@ def cdnow_full(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     raw = tmp_path_factory.mktemp("cdnow_full_raw")
     import_cdnow(SHARED_DATA / "cdnow" / "CDNOW_sample.txt", raw)
     return build_warehouse(raw, tmp_path_factory.mktemp("cdnow_full_wh"), select=CLV_SELECTION,
-                           env_extra={"ORCHARD_AS_OF_DATE": "1998-06-30"}, dbt_vars={**CDNOW_VARS, "clv_holdout_days": 273})
+                           env_extra={"ORCHARD_AS_OF_DATE": "1998-06-30"}, dbt_vars={"clv_holdout_days": 273})
 
 
 def test_fitted_parameters_match_the_published_estimates(cdnow_calibration: Warehouse) -> None:

@@ -480,8 +480,8 @@ def recount(raw: dict[str, pd.DataFrame], table: str, case: str) -> int:
         return int((df["ended_at"] < df["started_at"]).sum())
     if rule == "timestamp_in_future":
         return int((df[column] >= pd.Timestamp(END) + pd.Timedelta(days=1)).sum())
-    if rule == "timestamp_before_2000":
-        return int((df[column] < pd.Timestamp("2000-01-01")).sum())
+    if rule == "timestamp_too_early":  # before the default earliest_valid_timestamp
+        return int((df[column] < pd.Timestamp("1990-01-01")).sum())
     if rule == "unknown_enum":
         return int((~df[column].isin(ENUMS[(table, column)])).sum())
     if rule == "malformed_email":

@@ -110,12 +110,73 @@ def test_missing_required_column_fails_naming_table_and_column(
     assert_contract_error(run_loader(raw_dir, tmp_path), str(path), f"'{table}'", column)
 
 
-@pytest.mark.parametrize("file_name", ["customers.parquet", "orders.csv", "sessions.parquet"])
-def test_zero_byte_file_fails_naming_the_file(raw_dir: Path, tmp_path: Path, file_name: str) -> None:
+@pytest.mark.parametrize("file_name", ["customers.parquet", "orders.csv"])
+def test_zero_byte_required_file_fails_naming_the_file(raw_dir: Path, tmp_path: Path, file_name: str) -> None:
     table = file_name.split(".")[0]
     (raw_dir / f"{table}.parquet").unlink(missing_ok=True)
     (raw_dir / file_name).write_bytes(b"")
-    assert_contract_error(run_loader(raw_dir, tmp_path), str(raw_dir / file_name), "empty")
+    assert_contract_error(run_loader(raw_dir, tmp_path), str(raw_dir / file_name), "empty", "required")
+
+
+@pytest.mark.parametrize("file_name", ["sessions.parquet", "returns.csv"])
+def test_zero_byte_optional_file_is_an_empty_table(raw_dir: Path, tmp_path: Path, file_name: str) -> None:
+    # An export job that found nothing to write: the same as no file (raw contract, issue 15).
+    (raw_dir / file_name).write_bytes(b"")
+    result = run_loader(raw_dir, tmp_path)
+    assert result.returncode == 0, result.stderr
+    table = file_name.split(".")[0]
+    duckdb_path = tmp_path / "wh" / "orchard.duckdb"
+    assert query(duckdb_path, f"select count(*) from raw.{table}") == [(0,)]
+    assert [name for name, _ in raw_columns(duckdb_path, table)] == TABLES[table].column_names
+    assert f"{file_name} (0 bytes: empty table)" in result.stdout
+
+
+def test_dangling_link_of_an_optional_table_fails_naming_the_file(raw_dir: Path, tmp_path: Path) -> None:
+    # Not read as absent: that would build marts silently without the shop's sessions.
+    link = raw_dir / "sessions.parquet"
+    link.symlink_to(tmp_path / "exports" / "sessions.parquet")
+    assert_contract_error(run_loader(raw_dir, tmp_path), str(link), "does not exist",
+                          str(tmp_path / "exports" / "sessions.parquet"))
+
+
+def test_unopenable_optional_file_fails_naming_the_file(raw_dir: Path, tmp_path: Path) -> None:
+    # A path that exists but cannot be opened as a file (tests may run as root, where a
+    # chmod 000 file is still readable; a directory fails open() for every user).
+    (raw_dir / "events.csv").mkdir()
+    assert_contract_error(run_loader(raw_dir, tmp_path), str(raw_dir / "events.csv"), "cannot be read")
+
+
+def test_table_given_as_csv_and_parquet_fails_naming_both(raw_dir: Path, tmp_path: Path) -> None:
+    write_frame(minimal_shop().frame("orders"), raw_dir, "orders", "csv")
+    assert_contract_error(run_loader(raw_dir, tmp_path), str(raw_dir / "orders.parquet"),
+                          str(raw_dir / "orders.csv"), "given twice")
+
+
+@pytest.mark.parametrize(("edit", "line", "fields"), [
+    (lambda row: row + ",gift wrap", 3, 11),  # an unquoted comma in a free-text field
+    (lambda row: row.rsplit(",", 1)[0], 3, 9),
+])
+def test_csv_row_of_the_wrong_width_fails_naming_file_and_line(
+    raw_dir: Path, tmp_path: Path, edit, line: int, fields: int,
+) -> None:
+    shop = minimal_shop()
+    shop.add("orders", "O2", session_id=None)
+    shop.add("orders", "O3", session_id=None)
+    (raw_dir / "orders.parquet").unlink()
+    path = write_frame(shop.frame("orders"), raw_dir, "orders", "csv")
+    rows = path.read_text().splitlines()
+    rows[line - 1] = edit(rows[line - 1])
+    path.write_text("\n".join(rows) + "\n")
+    assert_contract_error(run_loader(raw_dir, tmp_path), str(path), f"line {line} has {fields} fields",
+                          "the header has 10")
+
+
+def test_csv_header_naming_a_column_twice_fails(raw_dir: Path, tmp_path: Path) -> None:
+    (raw_dir / "orders.parquet").unlink()
+    path = write_frame(minimal_shop().frame("orders"), raw_dir, "orders", "csv")
+    rows = path.read_text().splitlines()
+    path.write_text("\n".join([rows[0] + ",status", rows[1] + ",paid"]) + "\n")
+    assert_contract_error(run_loader(raw_dir, tmp_path), str(path), "status", "more than once")
 
 
 @pytest.mark.parametrize(("table", "fmt"), [("orders", "csv"), ("products", "parquet")])
@@ -247,8 +308,10 @@ def test_missing_optional_tables_marts_on_them_are_empty(parquet_warehouse: Ware
 
 
 def test_missing_optional_tables_marts_on_required_tables_have_rows(parquet_warehouse: Warehouse) -> None:
-    # Clean orders O1, O2, O_VER (latest version): the build is not vacuously empty.
-    assert parquet_warehouse.query("select count(*) as n from marts.fct_orders")["n"][0] == 3
+    # Clean orders O1, O2, O_VER (latest version): the build is not vacuously empty; O_OF_ZERO
+    # goes to quarantine with its zero-quantity line (the order <-> line cascade).
+    orders = parquet_warehouse.query("select order_id from marts.fct_orders order by order_id")
+    assert orders.order_id.tolist() == ["O1", "O2", "O_VER"]
 
 
 @pytest.mark.parametrize("model", [

@@ -23,12 +23,15 @@ the spec alone; the rest is computed below from metrics.md, with these readings
      (channel, device_type) with a session, zeros included; steps need every
      earlier step; cart abandonment = reached add_to_cart and not purchase /
      reached add_to_cart.
-- M6 acquisition_funnel: first visit = first session; week = its Monday; signup =
-     the account whose customers.anonymous_id is the visitor's (earliest when
-     several), signed up by as_of_date; first order = that account's first valid
-     order; days between steps are date differences (visit -> signup,
-     signup -> first order); weeks from the first visit week to the as-of
-     week x every first-visit channel.
+- M6 acquisition_funnel: signup = the account whose customers.anonymous_id is
+     the visitor's (earliest when several), at the signup of oracle D18 (never
+     after its first valid order), signed up by as_of_date; first visit = first
+     session, unless the signup is earlier (its session was quarantined): then
+     the signup time, on the account's acquisition_channel (M3's new visitors
+     stay on the first session); week = its Monday; first order = that
+     account's first valid order; days between steps are date differences
+     (visit -> signup, signup -> first order); weeks from the first visit week
+     to the as-of week x every first-visit channel.
 - M7 coupons: redemptions are valid orders carrying the coupon's code (issued or
      not); discount_cost = their order_discount_amount; redeemed = issuances
      redeemed (oracle D9) by an order on or before as_of_date; coupon sensitivity
@@ -142,9 +145,31 @@ class MarketingOracle:
         return s
 
     @cached_property
-    def first_visits(self) -> pd.DataFrame:
+    def accounts(self) -> pd.DataFrame:
+        """Per anonymous_id, the clean account created from it (earliest signup, then customer_id)."""
+        raw = read_extra(self.raw_dir, "customers", ("customer_id", "anonymous_id", "acquisition_channel"))
+        signups = self.core.customers[["customer_id", "signed_up_at"]]
+        a = raw.drop_duplicates("customer_id").merge(signups, on="customer_id").dropna(subset=["anonymous_id"])
+        a = a.sort_values(["signed_up_at", "customer_id"]).drop_duplicates("anonymous_id")
+        a["signup_day"] = day_number(a["signed_up_at"])
+        return a.astype({"anonymous_id": "string"}).reset_index(drop=True)
+
+    @cached_property
+    def first_sessions(self) -> pd.DataFrame:
+        """M3: each visitor's first clean session (started_at, then session_id)."""
         s = self.sessions.sort_values(["started_at", "session_id"]).drop_duplicates("anonymous_id")
-        return s[["anonymous_id", "day", "channel"]].rename(columns={"day": "first_day"}).reset_index(drop=True)
+        return s[["anonymous_id", "started_at", "day", "channel"]].astype({"anonymous_id": "string"})
+
+    @cached_property
+    def first_visits(self) -> pd.DataFrame:
+        """M6: the first clean session, or the account's signup (with its acquisition channel) when earlier."""
+        s = self.first_sessions[["anonymous_id", "started_at", "channel"]]
+        v = s.merge(self.accounts[["anonymous_id", "signed_up_at", "acquisition_channel"]], on="anonymous_id",
+                    how="left")
+        at_signup = (v["signed_up_at"] < v["started_at"]).fillna(False).astype(bool)
+        v["first_day"] = day_number(v["started_at"].where(~at_signup, v["signed_up_at"])).astype("int64")
+        v["channel"] = v["channel"].astype("object").where(~at_signup, v["acquisition_channel"])
+        return v[["anonymous_id", "first_day", "channel"]].reset_index(drop=True)
 
     # ---- kpi_daily
 
@@ -157,7 +182,7 @@ class MarketingOracle:
         s = self.sessions
         per_day = s.groupby("day").agg(visitors=("anonymous_id", "nunique"), sessions=("session_id", "size"),
                                        purchase_sessions=("reached_purchase", "sum"))
-        new_visitors = self.first_visits.groupby("first_day").size()
+        new_visitors = self.first_sessions.groupby("day").size()
         signups = core.customers.groupby("signup_day").size()
         v = core.valid_orders
         buyer_days = v.groupby(["order_day", "customer_id"]).agg(
@@ -263,12 +288,7 @@ class MarketingOracle:
         if v.empty:
             return pd.DataFrame(columns=["week_start", "channel", "visitors", "signups", "first_orders",
                                          "median_days_to_signup", "median_days_to_first_order"])
-        raw_customers = read_extra(self.raw_dir, "customers", ("customer_id", "anonymous_id", "signed_up_at"))
-        accounts = raw_customers[raw_customers["customer_id"].isin(set(self.core.customers["customer_id"]))].copy()
-        accounts["signed_up_at"] = pd.to_datetime(accounts["signed_up_at"])
-        accounts = (accounts.dropna(subset=["anonymous_id"]).sort_values(["signed_up_at", "customer_id"])
-                    .drop_duplicates("anonymous_id"))
-        accounts["signup_day"] = day_number(accounts["signed_up_at"])
+        accounts = self.accounts.copy()
         first_order = self.core.valid_orders.groupby("customer_id")["order_day"].min()
         accounts["first_order_day"] = accounts["customer_id"].map(first_order)
         v = v.merge(accounts[["anonymous_id", "signup_day", "first_order_day"]].astype({"anonymous_id": "string"}),

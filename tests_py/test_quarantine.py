@@ -137,14 +137,14 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("marketing_spend", "neg", spend_amount=money(-100))
     shop.add("marketing_spend", "negcount", impressions=-1)
 
-    # Time: backwards sessions, the future, before 2000 (2000-01-01 itself is fine).
+    # Time: backwards sessions, the future, before 1990 (earliest_valid_timestamp; 1990-01-01 itself is fine).
     shop.add("sessions", "S_BACKWARDS", started_at=datetime(2025, 7, 1, 10), ended_at=datetime(2025, 7, 1, 9))
     shop.add("sessions", "S_FUTURE", started_at=FUTURE, ended_at=FUTURE)
     shop.add("orders", "O_FUTURE", session_id=None, ordered_at=FUTURE, updated_at=FUTURE)
     shop.add("marketing_touches", "MT_FUTURE", sent_at=FUTURE)
     shop.add("orders", "O_EARLY", session_id=None,
-             ordered_at=datetime(1999, 12, 31, 23, 59, 59), updated_at=datetime(2025, 3, 1))
-    shop.add("orders", "O_2000", session_id=None, ordered_at=datetime(2000, 1, 1), updated_at=datetime(2025, 3, 1))
+             ordered_at=datetime(1989, 12, 31, 23, 59, 59), updated_at=datetime(2025, 3, 1))
+    shop.add("orders", "O_1990", session_id=None, ordered_at=datetime(1990, 1, 1), updated_at=datetime(2025, 3, 1))
     shop.add("coupons", "CP_FUTURE", valid_to=FUTURE)  # coupons may be valid far ahead
     shop.add("coupons", "CP_BACKWARDS", valid_from=datetime(2025, 6, 1), valid_to=datetime(2025, 5, 1))
     shop.add("coupon_issuances", "CI_BACKWARDS", issued_at=datetime(2025, 3, 1), expires_at=datetime(2025, 2, 1))
@@ -253,7 +253,7 @@ CASES: list[Case] = [
     _one("orders", "order_id", "O_FUTURE", "timestamp_in_future:ordered_at", "future:orders.ordered_at"),
     _one("marketing_touches", "touch_id", "MT_FUTURE", "timestamp_in_future:sent_at", "future:marketing_touches.sent_at"),
     _one("orders", "order_id", "O_EARLY", "timestamp_too_early:ordered_at", "too_early:orders.ordered_at"),
-    _one("orders", "order_id", "O_2000", None, "too_early:boundary_2000_01_01_is_clean"),
+    _one("orders", "order_id", "O_1990", None, "too_early:boundary_1990_01_01_is_clean"),
     _one("coupons", "coupon_id", "CP_FUTURE", None, "future:coupon_valid_to_allowed"),
     _one("coupons", "coupon_id", "CP_BACKWARDS", "valid_to_before_valid_from", "valid_to_before_valid_from"),
     _one("coupon_issuances", "issuance_id", "CI_BACKWARDS", "expires_before_issued", "expires_before_issued"),

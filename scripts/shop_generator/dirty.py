@@ -13,7 +13,7 @@ meaning:
 - Unknown enum values are written over clean rows in place (they are mapped to
   'unknown' and kept, not quarantined), only where the value carries no planted
   truth: page views, not funnel steps; valid orders, never cancelled ones.
-- Timestamps in 2099 or 1990 are only on appended rows, so the as-of date of the
+- Timestamps in 2099 or 1970 are only on appended rows, so the as-of date of the
   clean rows never moves.
 
 Donors of different cases are distinct rows, so no row has two defects.
@@ -36,7 +36,8 @@ from . import arrow_io as aio
 from .calendar import EPOCH, US_PER_DAY, US_PER_SECOND
 
 FUTURE_BASE_US = (date(2099, 1, 1) - EPOCH).days * US_PER_DAY
-PAST_BASE_US = (date(1990, 1, 1) - EPOCH).days * US_PER_DAY
+# The epoch placeholder of broken exports, before the default earliest_valid_timestamp (1990-01-01).
+PAST_BASE_US = (date(1970, 1, 1) - EPOCH).days * US_PER_DAY
 UNKNOWN_VALUES = {
     "acquisition_channel": "tiktok_live", "channel": "tiktok_live", "device_type": "smart_tv",
     "event_type": "app_heartbeat", "status": "on_hold", "reason": "too_expensive",
@@ -167,7 +168,7 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case("null_primary_key", _null_key("customer_id")), EXACT_DUPLICATE,
         Case("conflicting_duplicate", _older_customer),
         Case("malformed_email", _malformed_email),
-        Case("timestamp_before_2000:signed_up_at", _moved_to(PAST_BASE_US, "signed_up_at", ("updated_at",))),
+        Case("timestamp_too_early:signed_up_at", _moved_to(PAST_BASE_US, "signed_up_at", ("updated_at",))),
         Case("unknown_enum:acquisition_channel", mutate="acquisition_channel"),
     ),
     "products": (Case("null_primary_key", _null_key("product_id")), EXACT_DUPLICATE),
@@ -175,7 +176,7 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case("null_primary_key", _null_key("session_id")), EXACT_DUPLICATE,
         Case("ended_before_started", _ended_before_started),
         Case("timestamp_in_future:started_at", _moved_to(FUTURE_BASE_US, "started_at", ("ended_at",))),
-        Case("timestamp_before_2000:started_at", _moved_to(PAST_BASE_US, "started_at", ("ended_at",))),
+        Case("timestamp_too_early:started_at", _moved_to(PAST_BASE_US, "started_at", ("ended_at",))),
         Case("unknown_enum:channel", mutate="channel"),
         Case("unknown_enum:device_type", mutate="device_type"),
     ),
@@ -183,7 +184,7 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case("null_primary_key", _null_key("event_id")), EXACT_DUPLICATE,
         Case("orphan:session_id", _orphan("session_id")),
         Case("timestamp_in_future:event_at", _moved_to(FUTURE_BASE_US, "event_at", ())),
-        Case("timestamp_before_2000:event_at", _moved_to(PAST_BASE_US, "event_at", ())),
+        Case("timestamp_too_early:event_at", _moved_to(PAST_BASE_US, "event_at", ())),
         Case("unknown_enum:event_type", mutate="event_type", eligible=_column_equals("event_type", ("page_view",))),
     ),
     "orders": (
@@ -192,7 +193,7 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case("orphan:customer_id", _orphan("customer_id")),
         Case("negative_money:order_discount_amount", _negative_money("order_discount_amount")),
         Case("timestamp_in_future:ordered_at", _moved_to(FUTURE_BASE_US, "ordered_at", ("updated_at",))),
-        Case("timestamp_before_2000:ordered_at", _moved_to(PAST_BASE_US, "ordered_at", ("updated_at",))),
+        Case("timestamp_too_early:ordered_at", _moved_to(PAST_BASE_US, "ordered_at", ("updated_at",))),
         Case("unknown_enum:status", mutate="status",
              eligible=_column_equals("status", ("placed", "paid", "shipped", "delivered"))),
     ),

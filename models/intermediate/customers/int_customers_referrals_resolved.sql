@@ -9,7 +9,7 @@
     dim_customers, referral_monthly and customer_referrals all read this model.
 -#}
 with customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 resolved as (

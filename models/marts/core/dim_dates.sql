@@ -3,7 +3,7 @@
     with data (a signup, session or order among clean rows) to the as-of date.
 -#}
 with customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 orders as (

@@ -20,7 +20,7 @@
     active ones (lifecycle new, active or reactivated), 3 for the silent rest.
 -#}
 with customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 lifecycle as (

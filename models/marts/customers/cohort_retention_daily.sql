@@ -11,7 +11,7 @@
 {%- set retention_days = [1, 3, 7, 14, 30] -%}
 
 with customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 active_days as (
@@ -28,7 +28,7 @@ as_of as (
 
 days as (
     {{ date_spine(
-        start_date='(select min(cast(signed_up_at as date)) from ' ~ ref('stg_shop__customers') ~ ')',
+        start_date='(select min(cast(signed_up_at as date)) from ' ~ ref('int_customers_signup_reconciled') ~ ')',
         end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
     ) }}
 ),

@@ -17,7 +17,7 @@
 {%- endfor -%}
 
 with customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 orders as (

@@ -21,7 +21,7 @@ with spend as (
 ),
 
 customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 orders as (
@@ -38,7 +38,7 @@ months as (
         {{ date_spine(
             start_date='(select min(first_day) from ('
                 ~ 'select min(spend_date) as first_day from ' ~ ref('stg_shop__marketing_spend')
-                ~ ' union all select min(cast(signed_up_at as date)) as first_day from ' ~ ref('stg_shop__customers')
+                ~ ' union all select min(cast(signed_up_at as date)) as first_day from ' ~ ref('int_customers_signup_reconciled')
                 ~ ') as first_days)',
             end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
         ) }}

@@ -7,7 +7,7 @@
     customer, so dim_customers stays a plain dimension.
 -#}
 with customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 orders as (

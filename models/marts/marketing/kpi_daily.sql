@@ -4,8 +4,10 @@
     as-of date, zeros on days without activity and null ratios when the
     denominator is 0.
     - visitors: distinct anonymous_ids with a session that day; new_visitors:
-      those whose first ever session is that day; sessions; purchase_sessions
-      (sessions that reached purchase). All 0 in a shop without sessions.
+      those whose first ever clean session is that day
+      (int_visitors.first_session_date, so always a subset of the day's
+      visitors); sessions; purchase_sessions (sessions that reached
+      purchase). All 0 in a shop without sessions.
     - dau / wau / mau: distinct active customers (a logged-in session or a
       valid order, int_customer_active_days) on the day / the 7 days / the 30
       days ending that day (d - 6 .. d, d - 29 .. d): rolling distinct counts
@@ -33,7 +35,7 @@ visitors as (
 ),
 
 customers as (
-    select * from {{ ref('stg_shop__customers') }}
+    select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
 orders as (
@@ -56,10 +58,10 @@ daily_sessions as (
 
 daily_new_visitors as (
     select
-        first_visit_date,
+        first_session_date,
         count(*) as new_visitors
     from visitors
-    group by first_visit_date
+    group by first_session_date
 ),
 
 daily_signups as (
@@ -137,7 +139,7 @@ filled as (
     left join daily_sessions
         on dates.date_day = daily_sessions.session_date
     left join daily_new_visitors
-        on dates.date_day = daily_new_visitors.first_visit_date
+        on dates.date_day = daily_new_visitors.first_session_date
     left join daily_signups
         on dates.date_day = daily_signups.signup_date
     left join daily_orders
