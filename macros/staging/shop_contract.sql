@@ -252,3 +252,9 @@ reviews:
     {%- endfor -%}
     {{ return(names) }}
 {%- endmacro %}
+
+
+{#- `dbt run-operation print_shop_contract`: the spec as JSON, for the test that checks it against raw_contract.py. -#}
+{% macro print_shop_contract() -%}
+    {{ print(tojson(shop_contract())) }}
+{%- endmacro %}
