@@ -132,7 +132,6 @@ cart_abandoned_24h as (
 ),
 
 browsing_customers as (
-    -- Distinct: a NOT IN over millions of repeated ids makes DuckDB's mark join crawl (minutes at 100k customers).
     select distinct customer_events.customer_id
     from customer_events
     inner join customers
@@ -142,7 +141,14 @@ browsing_customers as (
         and customer_events.event_at >= customers.signed_up_at
 ),
 
+shop_tracking as (
+    -- Only shops that track events at all can say a customer never browsed.
+    select count(*) > 0 as has_events
+    from events
+),
+
 silent_after_signup_72h as (
+    -- An anti-join, not NOT IN beside an EXISTS: DuckDB 2.0 hung on that plan at 100k customers.
     select
         customers.customer_id,
         'silent_after_signup_72h' as audience,
@@ -151,11 +157,14 @@ silent_after_signup_72h as (
         'send an onboarding message with best sellers' as recommended_action
     from customers
     cross join as_of
+    cross join shop_tracking
+    left join browsing_customers
+        on customers.customer_id = browsing_customers.customer_id
     where
-        exists (select 1 from events)
+        shop_tracking.has_events
         and customers.signed_up_at
         <= {{ dbt.dateadd('hour', -var('silent_after_signup_hours'), dbt.dateadd('day', 1, 'as_of.as_of_date')) }}
-        and customers.customer_id not in (select browsing_customers.customer_id from browsing_customers)
+        and browsing_customers.customer_id is null
 ),
 
 replenishment_due as (
