@@ -50,12 +50,6 @@
         then 'null_primary_key' end
 {%- endmacro %}
 
-{#- A raw value present but not readable as the contract type. Evaluated on the raw column. -#}
-{% macro invalid_value_reason(column, data_type) -%}
-    case when {{ column }} is not null and {{ safe_cast(column, data_type) }} is null
-        then 'invalid_value:{{ column }}' end
-{%- endmacro %}
-
 {#- Required (non-nullable) columns that are null. -#}
 {% macro missing_value_reason(columns) -%}
     case
@@ -71,24 +65,6 @@
         {%- for column in columns %}
         when {{ column }} < 0 then 'negative_money:{{ column }}'
         {%- endfor %}
-    end
-{%- endmacro %}
-
-{#-
-    A foreign key that does not resolve to a clean parent row. The reason tells
-    a missing parent ('orphan:<column>') from a parent that exists but was itself
-    quarantined ('quarantined_parent:<parent>'), so cascades stay explainable.
-    Null keys pass: nullability is its own rule.
--#}
-{% macro foreign_key_reason(column, clean_parent, raw_parent, parent_key, parent_name) -%}
-    case
-        when {{ column }} is not null
-            and {{ column }} not in (select {{ parent_key }} from {{ clean_parent }})
-            then case
-                when {{ column }} in (select cast({{ parent_key }} as {{ dbt.type_string() }}) from {{ raw_parent }})
-                    then 'quarantined_parent:{{ parent_name }}'
-                else 'orphan:{{ column }}'
-            end
     end
 {%- endmacro %}
 
