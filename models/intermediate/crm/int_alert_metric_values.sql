@@ -72,7 +72,7 @@ unioned as (
         'refund_rate' as metric,
         'day' as grain,
         period_start,
-        case when gmv > 0 then cast(refund as {{ type_double() }}) / gmv end as metric_value
+        {{ safe_divide('refund', 'gmv') }} as metric_value
     from refunds_by_day
     union all
     select

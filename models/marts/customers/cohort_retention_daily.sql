@@ -98,16 +98,14 @@ final as (
         {%- for n in retention_days %}
             coalesce(active_counts.d{{ n }}_active, 0) as d{{ n }}_active_customers,
             case
-                when cohorts.cohort_size > 0 and {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
-                    then cast(coalesce(active_counts.d{{ n }}_active, 0) as {{ type_double() }}) / cohorts.cohort_size
+                when {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
+                    then {{ safe_divide('coalesce(active_counts.d' ~ n ~ '_active, 0)', 'cohorts.cohort_size') }}
             end as d{{ n }}_retention,
         {%- endfor %}
         coalesce(cohorts.first_order_conversions, 0) as first_order_conversions,
         case
-            when
-                cohorts.cohort_size > 0
-                and {{ dbt.dateadd('day', var('first_order_window_days') - 1, 'days.date_day') }} <= as_of.as_of_date
-                then cast(cohorts.first_order_conversions as {{ type_double() }}) / cohorts.cohort_size
+            when {{ dbt.dateadd('day', var('first_order_window_days') - 1, 'days.date_day') }} <= as_of.as_of_date
+                then {{ safe_divide('cohorts.first_order_conversions', 'cohorts.cohort_size') }}
         end as first_order_conversion
     from days
     cross join as_of

@@ -119,13 +119,11 @@ final as (
         month_start,
         cohort_size,
         active_customers,
-        cast(active_customers as {{ type_double() }}) / cohort_size as retention_rate,
+        {{ safe_divide('active_customers', 'cohort_size') }} as retention_rate,
         net_revenue,
-        case
-            when first_month_net_revenue <> 0 then cast(net_revenue as {{ type_double() }}) / first_month_net_revenue
-        end as revenue_retention_rate,
+        {{ safe_divide('net_revenue', 'first_month_net_revenue') }} as revenue_retention_rate,
         cast(cumulative_net_revenue as {{ type_money() }}) as cumulative_net_revenue,
-        cast(cumulative_net_revenue as {{ type_double() }}) / cohort_size as cumulative_net_revenue_per_customer
+        {{ safe_divide('cumulative_net_revenue', 'cohort_size') }} as cumulative_net_revenue_per_customer
     from cumulated
 )
 

@@ -111,8 +111,8 @@ final as (
         referrers,
         active_customers,
         is_first_order_window_passed,
-        case when signups > 0 then cast(referred_signups as {{ type_double() }}) / signups end as referral_share,
-        case when active_customers > 0 then cast(referred_signups as {{ type_double() }}) / active_customers end as k_factor,
+        {{ safe_divide('referred_signups', 'signups') }} as referral_share,
+        {{ safe_divide('referred_signups', 'active_customers') }} as k_factor,
         case when is_first_order_window_passed then referred_first_orders end as referred_first_orders
     from filled
 )

@@ -84,8 +84,8 @@ filled as (
         coalesce(cohorts.visitors, 0) as visitors,
         coalesce(cohorts.signups, 0) as signups,
         coalesce(cohorts.first_orders, 0) as first_orders,
-        case when cohorts.visitors > 0 then cast(cohorts.signups as {{ type_double() }}) / cohorts.visitors end as signup_rate,
-        case when cohorts.signups > 0 then cast(cohorts.first_orders as {{ type_double() }}) / cohorts.signups end as first_order_rate
+        {{ safe_divide('cohorts.signups', 'cohorts.visitors') }} as signup_rate,
+        {{ safe_divide('cohorts.first_orders', 'cohorts.signups') }} as first_order_rate
     from weeks
     cross join channels
     left join cohorts

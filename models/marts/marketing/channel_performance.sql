@@ -135,11 +135,11 @@ unit_economics as (
         channel,
         spend,
         new_customers,
-        case when new_customers > 0 then cast(spend as {{ type_double() }}) / new_customers end as cac,
+        {{ safe_divide('spend', 'new_customers') }} as cac,
         is_window_passed,
         cast(case when is_window_passed then gross_margin_365d end as {{ type_money() }}) as ltv_365_gross_margin,
         case
-            when is_window_passed and new_customers > 0 then cast(gross_margin_365d as {{ type_double() }}) / new_customers
+            when is_window_passed then {{ safe_divide('gross_margin_365d', 'new_customers') }}
         end as ltv_365_gross_margin_per_customer
     from filled
 ),
@@ -147,9 +147,7 @@ unit_economics as (
 ratios as (
     select
         *,
-        case
-            when cac > 0 then ltv_365_gross_margin_per_customer / cac
-        end as ltv_to_cac
+        {{ safe_divide('ltv_365_gross_margin_per_customer', 'cac') }} as ltv_to_cac
     from unit_economics
 ),
 

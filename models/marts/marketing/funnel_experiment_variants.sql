@@ -9,8 +9,6 @@
     one day, channel and device but to as many variants as experiments its
     visitor is in.
 -#}
-{%- set steps = ['product_view', 'add_to_cart', 'begin_checkout', 'purchase'] -%}
-
 with assignments as (
     select * from {{ ref('stg_shop__experiment_assignments') }}
 ),
@@ -39,11 +37,7 @@ variant_sessions as (
         experiment_id,
         variant,
         count(distinct anonymous_id) as visitors_with_sessions,
-        count(*) as sessions,
-        {%- for step in steps %}
-            count(case when reached_{{ step }} then 1 end) as {{ step }}_sessions,
-        {%- endfor %}
-        count(case when reached_add_to_cart and not reached_purchase then 1 end) as cart_abandoned_sessions
+        {{ funnel_step_counts() }}
     from experiment_sessions
     group by experiment_id, variant
 ),
@@ -54,11 +48,7 @@ filled as (
         variants.variant,
         variants.visitors,
         coalesce(variant_sessions.visitors_with_sessions, 0) as visitors_with_sessions,
-        coalesce(variant_sessions.sessions, 0) as sessions,
-        {%- for step in steps %}
-            coalesce(variant_sessions.{{ step }}_sessions, 0) as {{ step }}_sessions,
-        {%- endfor %}
-        coalesce(variant_sessions.cart_abandoned_sessions, 0) as cart_abandoned_sessions
+        {{ funnel_step_counts_filled('variant_sessions') }}
     from variants
     left join variant_sessions
         on
@@ -69,7 +59,7 @@ filled as (
 rates as (
     select
         *,
-        {{ funnel_step_rates(steps) }}
+        {{ funnel_step_rates() }}
     from filled
 ),
 
@@ -79,16 +69,7 @@ final as (
         variant,
         visitors,
         visitors_with_sessions,
-        sessions,
-        {%- for step in steps %}
-            {{ step }}_sessions,
-        {%- endfor %}
-        {%- for step in steps %}
-            {{ step }}_conversion,
-        {%- endfor %}
-        overall_conversion,
-        cart_abandoned_sessions,
-        cart_abandonment_rate
+        {{ funnel_columns() }}
     from rates
 )
 

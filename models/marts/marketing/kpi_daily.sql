@@ -151,11 +151,11 @@ filled as (
 ratios as (
     select
         *,
-        case when mau > 0 then cast(dau as {{ type_double() }}) / mau end as stickiness,
-        case when new_visitors > 0 then cast(signups as {{ type_double() }}) / new_visitors end as registration_conversion,
-        case when orders > 0 then cast(net_revenue as {{ type_double() }}) / orders end as aov,
-        case when sessions > 0 then cast(purchase_sessions as {{ type_double() }}) / sessions end as session_conversion,
-        case when buyers > 0 then cast(repeat_buyers as {{ type_double() }}) / buyers end as repurchase_rate
+        {{ safe_divide('dau', 'mau') }} as stickiness,
+        {{ safe_divide('signups', 'new_visitors') }} as registration_conversion,
+        {{ safe_divide('net_revenue', 'orders') }} as aov,
+        {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion,
+        {{ safe_divide('repeat_buyers', 'buyers') }} as repurchase_rate
     from filled
 ),
 

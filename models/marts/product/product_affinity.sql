@@ -70,8 +70,8 @@ measured as (
         product_orders.product_orders,
         paired_orders.product_orders as paired_product_orders,
         basket_totals.window_orders,
-        cast(pairs.orders_together as {{ type_double() }}) / basket_totals.window_orders as support,  -- noqa: RF04
-        cast(pairs.orders_together as {{ type_double() }}) / product_orders.product_orders as confidence,
+        {{ safe_divide('pairs.orders_together', 'basket_totals.window_orders') }} as support,  -- noqa: RF04
+        {{ safe_divide('pairs.orders_together', 'product_orders.product_orders') }} as confidence,
         cast(pairs.orders_together as {{ type_double() }}) * basket_totals.window_orders
         / (cast(product_orders.product_orders as {{ type_double() }}) * paired_orders.product_orders) as lift
     from pairs
