@@ -14,6 +14,10 @@ with customers as (
     select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 active_days as (
     select * from {{ ref('int_customer_active_days') }}
 ),
@@ -27,10 +31,9 @@ as_of as (
 ),
 
 days as (
-    {{ date_spine(
-        start_date='(select min(cast(signed_up_at as date)) from ' ~ ref('int_customers_signup_reconciled') ~ ')',
-        end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-    ) }}
+    select dates.date_day
+    from dates
+    where dates.date_day >= (select min(cast(customers.signed_up_at as date)) from customers)
 ),
 
 cohort_members as (

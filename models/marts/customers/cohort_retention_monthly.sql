@@ -10,6 +10,10 @@ with orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
@@ -54,13 +58,13 @@ cohort_sizes as (
 ),
 
 months as (
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
-    from (
-        {{ date_spine(
-            start_date='(select min(order_date) from ' ~ ref('int_orders_enriched') ~ ' where is_valid)',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.month_start
+    from dates
+    where
+        dates.date_day >= (
+            select min(orders.order_date) from orders
+            where orders.is_valid
+        )
 ),
 
 grid as (

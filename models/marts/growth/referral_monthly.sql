@@ -21,6 +21,10 @@ with referrals as (
     select * from {{ ref('int_customers_referrals_resolved') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 order_history as (
     select * from {{ ref('int_customers_order_history') }}
 ),
@@ -34,13 +38,9 @@ as_of as (
 ),
 
 months as (
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
-    from (
-        {{ date_spine(
-            start_date='(select min(signup_date) from ' ~ ref('int_customers_referrals_resolved') ~ ')',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.month_start
+    from dates
+    where dates.date_day >= (select min(referrals.signup_date) from referrals)
 ),
 
 signups as (

@@ -16,18 +16,18 @@ with visitors as (
     select * from {{ ref('int_visitors') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
 weeks as (
-    select distinct cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start
-    from (
-        {{ date_spine(
-            start_date='(select min(first_visit_date) from ' ~ ref('int_visitors') ~ ')',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.week_start
+    from dates
+    where dates.date_day >= (select min(visitors.first_visit_date) from visitors)
 ),
 
 visitor_steps as (

@@ -32,17 +32,21 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+-- Not dim_dates: the first spend day may come before the first activity day.
+dates as (
+    select * from {{ ref('int_dates_spanned') }}
+),
+
+first_days as (
+    select min(spend_date) as first_day from spend
+    union all
+    select min(cast(signed_up_at as date)) as first_day from customers
+),
+
 months as (
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
-    from (
-        {{ date_spine(
-            start_date='(select min(first_day) from ('
-                ~ 'select min(spend_date) as first_day from ' ~ ref('stg_shop__marketing_spend')
-                ~ ' union all select min(cast(signed_up_at as date)) as first_day from ' ~ ref('int_customers_signup_reconciled')
-                ~ ') as first_days)',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.month_start
+    from dates
+    where dates.date_day >= (select min(first_days.first_day) from first_days)
 ),
 
 monthly_spend as (

@@ -15,15 +15,18 @@ with sessions as (
     select * from {{ ref('int_sessions_enriched') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
 days as (
-    {{ date_spine(
-        start_date='(select min(session_date) from ' ~ ref('int_sessions_enriched') ~ ')',
-        end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-    ) }}
+    select dates.date_day
+    from dates
+    where dates.date_day >= (select min(sessions.session_date) from sessions)
 ),
 
 sessions_to_date as (
