@@ -29,7 +29,7 @@
     6. maturity: otherwise (exactly +-threshold included).
 -#}
 with activity as (
-    select * from {{ ref('int_product_activity_windowed') }}
+    select * from {{ ref('int_products_activity_windowed') }}
 ),
 
 with_margin_rate as (

@@ -48,7 +48,7 @@ orders as (
 ),
 
 replenishments as (
-    select * from {{ ref('int_customer_category_replenishments') }}
+    select * from {{ ref('int_customer_categories_replenished') }}
 ),
 
 referrers as (
@@ -56,7 +56,7 @@ referrers as (
 ),
 
 send_hours as (
-    select * from {{ ref('int_customers_send_hour') }}
+    select * from {{ ref('int_customers_send_hour_picked') }}
 ),
 
 as_of as (

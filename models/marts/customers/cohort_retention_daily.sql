@@ -19,7 +19,7 @@ dates as (
 ),
 
 active_days as (
-    select * from {{ ref('int_customer_active_days') }}
+    select * from {{ ref('int_customer_active_days_unioned') }}
 ),
 
 orders as (

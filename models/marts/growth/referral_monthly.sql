@@ -8,11 +8,11 @@
     - referral_share = referred_signups / signups, null without signups.
     - referrers: distinct referrers of the month's referred signups.
     - active_customers: distinct customers active (a logged-in session or a
-      valid order, int_customer_active_days) on any day of the month.
+      valid order, int_customer_active_days_unioned) on any day of the month.
     - k_factor = referred_signups / active_customers, null without active
       customers.
     - referred_first_orders: referred signups of the month whose first valid
-      order (int_customers_order_history) is within first_order_window_days of
+      order (int_customers_orders_summarized) is within first_order_window_days of
       signup (0 <= order_date - signup_date < N); null until the window has
       passed for every possible signup of the month, i.e. until the month's
       last day + N - 1 <= as_of_date (as channel_performance reads it).
@@ -26,11 +26,11 @@ dates as (
 ),
 
 order_history as (
-    select * from {{ ref('int_customers_order_history') }}
+    select * from {{ ref('int_customers_orders_summarized') }}
 ),
 
 active_days as (
-    select * from {{ ref('int_customer_active_days') }}
+    select * from {{ ref('int_customer_active_days_unioned') }}
 ),
 
 as_of as (

@@ -1,6 +1,6 @@
 {#-
     The acquisition funnel (metrics.md, "Funnels"): visitors by the Monday
-    week and channel of their first visit (int_visitors), and how many of
+    week and channel of their first visit (int_visitors_summarized), and how many of
     them went on to sign up (the account created from their anonymous_id) and
     to place a first valid order, whenever that happened up to the as-of date
     (a cohort view: a signup counts in the visitor's first-visit week, not in
@@ -13,7 +13,7 @@
     brought nobody that week. A shop without sessions gives an empty mart.
 -#}
 with visitors as (
-    select * from {{ ref('int_visitors') }}
+    select * from {{ ref('int_visitors_summarized') }}
 ),
 
 dates as (

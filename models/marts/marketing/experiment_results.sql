@@ -28,7 +28,7 @@ with assignments as (
 ),
 
 experiment_sessions as (
-    select * from {{ ref('int_experiment_sessions') }}
+    select * from {{ ref('int_experiment_sessions_assigned') }}
 ),
 
 as_of as (

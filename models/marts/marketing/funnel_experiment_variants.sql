@@ -2,7 +2,7 @@
     The session funnel cut by experiment variant (metrics.md, "Funnels"): one
     row per experiment x variant with the sessions its assigned visitors
     started at or after their assigned_at, up to the as-of date
-    (int_experiment_sessions), and the same steps, step conversions and cart
+    (int_experiment_sessions_assigned), and the same steps, step conversions and cart
     abandonment as funnel_daily. Every variant with an assignment by the as-of
     date has a row, with zeros when its visitors had no session since. Kept a
     separate mart (not columns of funnel_daily) because a session belongs to
@@ -14,7 +14,7 @@ with assignments as (
 ),
 
 experiment_sessions as (
-    select * from {{ ref('int_experiment_sessions') }}
+    select * from {{ ref('int_experiment_sessions_assigned') }}
 ),
 
 as_of as (

@@ -3,7 +3,7 @@
     product_window_days (0 <= as_of_date - d < N), its role and lifecycle stage,
     and the inputs that decided the role, so an analyst can see why a product
     got it. Rules and windows are documented in int_products_classified and
-    int_product_activity_windowed; rates are null when their denominator is 0.
+    int_products_activity_windowed; rates are null when their denominator is 0.
 -#}
 with products as (
     select * from {{ ref('stg_shop__products') }}
