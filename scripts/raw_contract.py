@@ -91,12 +91,14 @@ class Table:
 def _table(name: str, spec: dict[str, Any]) -> Table:
     # A key column may be null only where the spec says which key columns are required
     # (marketing_spend's campaign); a null in any other key quarantines the row.
-    not_null = {c["name"] for c in spec["columns"] if c.get("required")} | set(spec.get("required_key", spec["primary_key"]))
+    keys = set(spec.get("required_key", spec["primary_key"]))
+    not_null = keys | {c["name"] for c in spec["columns"] if c.get("required")}
     columns = tuple(
         Column(c["name"], _LOGICAL_TYPES.get(c["type"], c["type"]), c["name"] not in not_null, c.get("enum"))
         for c in spec["columns"]
     )
-    return Table(name, bool(spec.get("required_file")), tuple(spec["primary_key"]), columns, spec.get("description", ""))
+    required = bool(spec.get("required_file"))
+    return Table(name, required, tuple(spec["primary_key"]), columns, spec.get("description", ""))
 
 
 TABLES: dict[str, Table] = {name: _table(name, spec) for name, spec in load_spec().items()}

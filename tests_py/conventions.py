@@ -192,5 +192,5 @@ def apply_exceptions(found: list[Violation], exceptions: dict[str, dict[str, str
 
 def spec_mart_names(marts_md: Path) -> set[str]:
     """The marts named in the first column of the spec's tables."""
-    names = set(re.findall(r"^\| (\w+) \|", marts_md.read_text(), flags=re.M))
+    names = set(re.findall(r"^\| (\w+) \|", marts_md.read_text(), flags=re.MULTILINE))
     return names - {"mart"}

@@ -66,7 +66,7 @@ DOC = _doc_tables()
 
 def test_same_tables_in_the_documents_order() -> None:
     assert list(TABLES) == list(DOC)
-    sentence = re.search(r"^- (.*) are required\.", SPEC_DOC.read_text(), flags=re.M)
+    sentence = re.search(r"^- (.*) are required\.", SPEC_DOC.read_text(), flags=re.MULTILINE)
     assert sentence is not None
     assert set(REQUIRED_TABLES) == set(re.findall(r"`(\w+)`", sentence.group(1)))
 
