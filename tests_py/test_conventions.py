@@ -5,6 +5,7 @@ synthetic manifests."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,34 @@ def test_an_exception_needs_a_known_rule_and_a_reason(tmp_path: Path, text: str)
 def test_every_rule_has_a_failing_example_here() -> None:
     source = Path(__file__).read_text()
     assert all(f'("{rule}"' in source for rule in RULES)
+
+
+# --- what the README's catalogue and recipes promise ---------------------------------------
+
+def _readme_catalogue() -> dict[str, tuple[str, str]]:
+    """{mart: (grain, docs link)} from the README's "The marts" section."""
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text.split("\n## The marts\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| \[(\w+)\]\(([^)]+)\) \| ([^|]+) \| [^|]+ \|$", section, flags=re.MULTILINE)
+    return {name: (grain.strip(), link) for name, link, grain in rows}
+
+
+def test_the_readme_catalogue_lists_every_mart_with_the_specs_grain(manifest: dict[str, Any]) -> None:
+    from conventions import layer, models
+
+    catalogue = _readme_catalogue()
+    assert set(catalogue) == {n["name"] for n in models(manifest).values() if layer(n) == "marts"}
+    grains = dict(re.findall(r"^\| (\w+) \| ([^|]+) \|", SPEC_MARTS.read_text(), flags=re.MULTILINE))
+    for name, (grain, link) in catalogue.items():
+        assert link == f"target/static_index.html#!/model/model.orchard.{name}", name
+        if name in grains:
+            assert grain == grains[name].strip(), name
+
+
+def test_the_audience_export_knows_every_audience_of_the_mart(manifest: dict[str, Any]) -> None:
+    from export_audiences import AUDIENCES
+
+    accepted = [t["test_metadata"]["kwargs"]["values"] for t in manifest["nodes"].values()
+                if t["resource_type"] == "test" and t.get("attached_node") == "model.orchard.audiences"
+                and t.get("column_name") == "audience" and t["test_metadata"]["name"] == "accepted_values"]
+    assert len(accepted) == 1 and sorted(AUDIENCES) == sorted(accepted[0])
