@@ -234,3 +234,19 @@ def test_the_audience_export_knows_every_audience_of_the_mart(manifest: dict[str
                 if t["resource_type"] == "test" and t.get("attached_node") == "model.orchard.audiences"
                 and t.get("column_name") == "audience" and t["test_metadata"]["name"] == "accepted_values"]
     assert len(accepted) == 1 and sorted(AUDIENCES) == sorted(accepted[0])
+
+
+def test_every_contract_column_is_described_in_the_source_and_staging(manifest: dict[str, Any]) -> None:
+    """The raw-column recipe's documentation step: source `shop` and the clean and quarantine
+    models describe every column of the contract (under its staging name)."""
+    undescribed = []
+    for table, spec in raw_contract.load_spec().items():
+        source = manifest["sources"][f"source.orchard.shop.{table}"]["columns"]
+        undescribed += [f"source shop.{table}.{c['name']}" for c in spec["columns"]
+                        if not source.get(c["name"], {}).get("description", "").strip()]
+        staged = [c.get("output", c["name"]) for c in spec["columns"] if c.get("output", c["name"])]
+        for model in (f"stg_shop__{table}", f"quarantine_shop__{table}"):
+            columns = manifest["nodes"][f"model.orchard.{model}"]["columns"]
+            undescribed += [f"{model}.{name}" for name in staged
+                            if not columns.get(name, {}).get("description", "").strip()]
+    assert not undescribed, undescribed
