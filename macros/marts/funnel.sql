@@ -2,7 +2,7 @@
     The session funnel of metrics.md ("Funnels"), defined once for every model
     that counts it (funnel_daily, funnel_experiment_variants): its steps in
     order, the per-step session counts, their zero-filled form after an outer
-    join, the rates and the output column list. A session reaches step k when
+    join, and the published counts and rates. A session reaches step k when
     it has events of every step 1..k (reached_<step> of int_sessions_enriched).
 #}
 
@@ -30,31 +30,23 @@
 {%- endmacro %}
 
 {#
-    The rate columns from the counts: each step's conversion from the step
-    before (product_view from sessions), overall conversion (purchase sessions
-    / sessions) and cart abandonment (cart_abandoned_sessions /
-    add_to_cart_sessions); null when the denominator is 0 (safe_divide).
+    The funnel's published columns, in order, from the counts: the counts,
+    each step's conversion from the step before (product_view from
+    sessions), overall conversion (purchase sessions / sessions) and cart
+    abandonment (cart_abandoned_sessions / add_to_cart_sessions); a rate is
+    null when its denominator is 0 (safe_divide).
 #}
-{% macro funnel_step_rates() -%}
+{% macro funnel_metrics() -%}
     {%- set steps = funnel_steps() -%}
+    sessions,
+    {%- for step in steps %}
+    {{ step }}_sessions,
+    {%- endfor %}
     {%- for step in steps %}
         {%- set previous = 'sessions' if loop.first else steps[loop.index0 - 1] ~ '_sessions' %}
     {{ safe_divide(step ~ '_sessions', previous) }} as {{ step }}_conversion,
     {%- endfor %}
     {{ safe_divide('purchase_sessions', 'sessions') }} as overall_conversion,
-    {{ safe_divide('cart_abandoned_sessions', 'add_to_cart_sessions') }} as cart_abandonment_rate
-{%- endmacro %}
-
-{#- The funnel's output columns in the marts' order, after the grain's own columns. -#}
-{% macro funnel_columns() -%}
-    sessions,
-    {%- for step in funnel_steps() %}
-    {{ step }}_sessions,
-    {%- endfor %}
-    {%- for step in funnel_steps() %}
-    {{ step }}_conversion,
-    {%- endfor %}
-    overall_conversion,
     cart_abandoned_sessions,
-    cart_abandonment_rate
+    {{ safe_divide('cart_abandoned_sessions', 'add_to_cart_sessions') }} as cart_abandonment_rate
 {%- endmacro %}

@@ -83,8 +83,9 @@ cohorts as (
         count(*) as cohort_size,
         count(
             case
-                when {{ dbt.datediff('cohort_members.cohort_date', 'first_orders.first_order_date', 'day') }}
-                    between 0 and {{ var('first_order_window_days') }} - 1
+                when {{ is_within_days(
+                    'cohort_members.cohort_date', 'first_orders.first_order_date', var('first_order_window_days'),
+                ) }}
                     then 1
             end
         ) as first_order_conversions

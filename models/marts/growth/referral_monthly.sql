@@ -50,8 +50,9 @@ signups as (
         referrals.referrer_customer_id,
         cast({{ dbt.date_trunc('month', 'referrals.signup_date') }} as date) as month_start,
         coalesce(
-            {{ dbt.datediff('referrals.signup_date', 'cast(order_history.first_order_at as date)', 'day') }}
-            between 0 and {{ var('first_order_window_days') }} - 1,
+            {{ is_within_days(
+                'referrals.signup_date', 'cast(order_history.first_order_at as date)', var('first_order_window_days'),
+            ) }},
             false
         ) as has_first_order_in_window
     from referrals

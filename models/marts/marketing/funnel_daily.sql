@@ -68,20 +68,13 @@ filled as (
             and series.device_type = daily_counts.device_type
 ),
 
-rates as (
-    select
-        *,
-        {{ funnel_step_rates() }}
-    from filled
-),
-
 final as (
     select
         date_day,
         channel,
         device_type,
-        {{ funnel_columns() }}
-    from rates
+        {{ funnel_metrics() }}
+    from filled
 )
 
 select * from final

@@ -56,21 +56,14 @@ filled as (
             and variants.variant = variant_sessions.variant
 ),
 
-rates as (
-    select
-        *,
-        {{ funnel_step_rates() }}
-    from filled
-),
-
 final as (
     select
         experiment_id,
         variant,
         visitors,
         visitors_with_sessions,
-        {{ funnel_columns() }}
-    from rates
+        {{ funnel_metrics() }}
+    from filled
 )
 
 select * from final

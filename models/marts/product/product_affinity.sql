@@ -32,8 +32,7 @@ basket_lines as (
     cross join as_of
     where
         order_items.is_valid
-        and {{ dbt.datediff('order_items.order_date', 'as_of.as_of_date', 'day') }}
-        between 0 and {{ window_days }} - 1
+        and {{ is_within_days('order_items.order_date', 'as_of.as_of_date', window_days) }}
 ),
 
 basket_totals as (
