@@ -1,5 +1,5 @@
 """The staging layer's contract spec (macros/staging/shop_contract.sql) says what the
-Python side of the contract (scripts/raw_contract.py) says: the same tables, columns in
+Python side of the contract (src/orchard/contract.py) says: the same tables, columns in
 the same order, the same types, primary keys and required columns."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from raw_contract import TABLES
+from orchard.contract import TABLES
 from warehouse import dbt
 
 # The spec's types are the contract's, with enums (strings of a vocabulary) and money named.

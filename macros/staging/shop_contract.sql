@@ -5,7 +5,7 @@
     It drives the one macro that builds every base_shop__* table
     (shop_base.sql), so a raw column or a rule is added here and nowhere else
     in dbt. tests_py/test_shop_contract.py checks it against
-    scripts/raw_contract.py (the Python side of the same contract).
+    src/orchard/contract.py (the Python side of the same contract).
 
     Column keys:
       type      string | timestamp | date | money | integer | boolean | enum

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
+from orchard.paths import REPO_ROOT, DEFAULT_DUCKDB_PATH
+
 AUDIENCES = (
     "churn_risk_high_value", "coupon_expiring", "cart_abandoned_24h", "silent_after_signup_72h", "replenishment_due",
     "super_referrers",
@@ -55,7 +55,8 @@ def export(duckdb_path: Path, out_dir: Path) -> dict[str, int]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orchard-audiences",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="directory for the CSV files")
     parser.add_argument("--duckdb-path", type=Path,
                         default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),

@@ -1,10 +1,10 @@
 """Measure how long Orchard takes, end to end, on demo shops of growing size.
 
-For each size it generates a shop (scripts/generate_shop.py, clean unless
+For each size it generates a shop (src/orchard/generator/cli.py, clean unless
 --dirty-rate) and runs the stages
 of `make build` on it into a scratch warehouse, each as its own process timed
-alone: load (scripts/load_raw.py), the raw quality suites, `dbt build`, the mart
-quality suites, `dbt docs generate` (the order scripts/build.py runs them in).
+alone: load (src/orchard/load.py), the raw quality suites, `dbt build`, the mart
+quality suites, `dbt docs generate` (the order src/orchard/build.py runs them in).
 On the same shop, in the same run, it measures three references:
 
   floor        DuckDB reading every column of every raw file once (a full scan
@@ -12,7 +12,7 @@ On the same shop, in the same run, it measures three references:
   pandas       the independent pandas oracle (tests_py/oracle.py) computing
                every mart it implements from the raw files (listed in the output);
   incremental  the daily run: the shop is split at its last day
-               (scripts/shop_split.py), the history is built with `dbt build`,
+               (src/orchard/split.py), the history is built with `dbt build`,
                then the loader is pointed at the full shop and `dbt build` runs
                again without --full-refresh; that second run is the figure.
 
@@ -25,12 +25,13 @@ full is the full `dbt build`. Every timed dbt run starts from a parsed project
 asserts a time: a change is judged by figures measured in one run on one
 machine.
 
-    python scripts/benchmark.py --sizes 5000
+    python -m orchard.bench --sizes 5000
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -45,10 +46,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from shop_split import split_shop
+from orchard.split import split_shop
+from orchard.paths import REPO_ROOT, BIN
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 END_DATE = date(2025, 12, 31)
 BUILD_STAGES = ("load", "dbt build", "quality raw", "quality marts", "docs")
 REFERENCE_STAGES = ("floor", "pandas", "split", "history build", "incremental")
@@ -144,7 +144,7 @@ class SizeRun:
 
     def env(self, db: Path) -> dict[str, str]:
         env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(db),
-               "ORCHARD_SCRIPTS_DIR": str(REPO_ROOT / "scripts"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         env.pop("ORCHARD_AS_OF_DATE", None)
         return env
 
@@ -180,19 +180,19 @@ class SizeRun:
         load_at_start = os.getloadavg()[0]
         quality_docs = self.work / "quality_docs"
         target = self.db.parent / "target"
-        self.stage("generate", [python, "scripts/generate_shop.py", "--customers", str(customers), "--days",
+        self.stage("generate", [python, "-m", "orchard.generator", "--customers", str(customers), "--days",
                                 str(self.result.days), "--end-date", END_DATE.isoformat(), "--out", str(self.raw),
                                 "--dirty-rate", str(self.dirty_rate), "--quiet"])
-        self.stage("load", [python, "scripts/load_raw.py", "--raw-dir", str(self.raw), "--duckdb-path", str(self.db)])
+        self.stage("load", [python, "-m", "orchard.load", "--raw-dir", str(self.raw), "--duckdb-path", str(self.db)])
         self.parse(target, self.db)
         self.stage("dbt build", self.dbt(["build", *self.select], target))
         self.result.slowest_models = slowest_models(target)
-        self.stage("quality raw", [python, "scripts/check_quality.py", "--stage", "raw", "--duckdb-path",
+        self.stage("quality raw", [python, "-m", "orchard.quality", "--stage", "raw", "--duckdb-path",
                                    str(self.db), "--docs-dir", str(quality_docs)])
-        self.stage("quality marts", [python, "scripts/check_quality.py", "--stage", "marts", "--duckdb-path",
+        self.stage("quality marts", [python, "-m", "orchard.quality", "--stage", "marts", "--duckdb-path",
                                      str(self.db), "--docs-dir", str(quality_docs)])
         self.stage("docs", self.dbt(["docs", "generate", "--static", *self.select], target))
-        me = [python, str(Path(__file__).resolve()), "--raw-dir", str(self.raw)]
+        me = [python, "-m", "orchard.bench", "--raw-dir", str(self.raw)]
         self.stage("floor", [*me, "--task", "floor"])
         self.stage("pandas", [*me, "--task", "pandas"], tolerate=True, memory_limit_gb=self.pandas_memory_gb)
         self.incremental()
@@ -207,13 +207,13 @@ class SizeRun:
         db.parent.mkdir(parents=True, exist_ok=True)
         target = db.parent / "target"
         python = str(BIN / "python")
-        self.stage("split", [python, "scripts/shop_split.py", "--raw-dir", str(self.raw), "--cutoff-date",
+        self.stage("split", [python, "-m", "orchard.split", "--raw-dir", str(self.raw), "--cutoff-date",
                              END_DATE.isoformat(), "--out-history", str(history), "--out-full", str(full)])
         if "incremental" in self.skip:
             self.stage("history build", [])
             self.stage("incremental", [])
             return
-        load = [python, "scripts/load_raw.py", "--duckdb-path", str(db), "--raw-dir"]
+        load = [python, "-m", "orchard.load", "--duckdb-path", str(db), "--raw-dir"]
         run_stage([*load, str(history)], self.env(db), db.parent / "load_history.log")
         self.parse(target, db)
         self.stage("history build", self.dbt(["build", *self.select], target), db)
@@ -244,8 +244,8 @@ def read_floor(raw_dir: Path) -> None:
     """
     import duckdb
 
-    from load_raw import find_file, reader_sql
-    from raw_contract import TABLES
+    from orchard.load import find_file, reader_sql
+    from orchard.contract import TABLES
 
     with duckdb.connect() as con:
         for table in TABLES.values():
@@ -256,10 +256,12 @@ def read_floor(raw_dir: Path) -> None:
 
 def compute_pandas_marts(raw_dir: Path) -> None:
     """Compute every mart of ORACLE_MARTS with the pandas oracle."""
-    sys.path.insert(0, str(REPO_ROOT / "tests_py"))
-    from oracle import Oracle
-
-    oracle = Oracle(raw_dir)
+    # The oracle is the tests' independent implementation; it is a file of tests_py/, not of the package.
+    spec = importlib.util.spec_from_file_location("oracle", REPO_ROOT / "tests_py" / "oracle.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    oracle = module.Oracle(raw_dir)
     for attribute in ORACLE_MARTS.values():
         getattr(oracle, attribute)
 
@@ -296,7 +298,7 @@ def print_report(results: list[SizeResult]) -> None:
               f"{result.customers:,}-customer run, {end:.1f} at its end (above {os.cpu_count()}, the seconds "
               "include waiting for a CPU)")
     print("\nbuild = load + dbt build + quality raw + quality marts + docs (the stages of make build that ran);"
-          "\nfull = the full dbt build; incremental = dbt build after one more day (scripts/shop_split.py);"
+          "\nfull = the full dbt build; incremental = dbt build after one more day (src/orchard/split.py);"
           "\nfloor = DuckDB reading every column of every raw file once;"
           f"\npandas = tests_py/oracle.py computing {', '.join(ORACLE_MARTS)}.")
 
@@ -325,7 +327,8 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orchard-bench",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=parse_sizes, default=[5_000, 100_000, 1_000_000],
                         help="shop sizes in customers, comma-separated (default: 5000,100000,1000000; "
                              "a 1M shop is ~3 GB of Parquet)")

@@ -21,7 +21,7 @@ WARNING and never stops the build.
 
 Before any work the dbt vars (`--vars`, else the environment variable
 ORCHARD_VARS, YAML) are checked against the ranges documented in
-dbt_project.yml (scripts/orchard_vars.py), and the build takes a lock
+dbt_project.yml (src/orchard/vars.py), and the build takes a lock
 (`<warehouse>.lock`): a second build of the same warehouse path stops at once.
 
 A failed step prints one line saying why and exits non-zero (2: invalid vars,
@@ -45,14 +45,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchard_vars import VARS_ENV, VarError, from_option_or_env
-from orchard_vars import check as check_vars
+from orchard.vars import VARS_ENV, VarError, from_option_or_env
+from orchard.vars import check as check_vars
+from orchard.paths import REPO_ROOT, BIN, DEFAULT_RAW_DIR, DEFAULT_DUCKDB_PATH, DEFAULT_DOCS_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-DEFAULT_RAW_DIR = REPO_ROOT / "data" / "raw"
-DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
-DEFAULT_DOCS_DIR = REPO_ROOT / "data" / "quality_docs"
 
 
 class StepFailed(Exception):
@@ -246,16 +242,16 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file),
            VARS_ENV: dbt_vars or ""}
     python = str(BIN / "python")
-    step("load raw files", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
+    step("load raw files", [python, "-m", "orchard.load", "--raw-dir", str(raw_dir),
                             "--duckdb-path", str(staging_file)], env)
     vars_args = ["--vars", dbt_vars] if dbt_vars else []
     report_freshness(env, vars_args)
     step("dbt build (models and tests)", [str(BIN / "dbt"), "build", *vars_args], env)
     if quality:
         # The raw suites read staging's per-row outcome, so they run once dbt has built it.
-        step("raw data-quality suites", [python, "scripts/check_quality.py", "--stage", "raw",
+        step("raw data-quality suites", [python, "-m", "orchard.quality", "--stage", "raw",
                                          "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
-        step("mart data-quality suites", [python, "scripts/check_quality.py", "--stage", "marts",
+        step("mart data-quality suites", [python, "-m", "orchard.quality", "--stage", "marts",
                                           "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
     if docs:
         # --static also writes target/static_index.html: the whole site in one file to publish anywhere
@@ -271,7 +267,8 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orchard-build",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
                         help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
     parser.add_argument("--duckdb-path", type=Path,

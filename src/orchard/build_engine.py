@@ -1,19 +1,19 @@
 """Build the warehouse on PostgreSQL or Spark (`make build ORCHARD_TARGET=postgres|spark`).
 
-The same project as the DuckDB build (scripts/build.py), in the order another
+The same project as the DuckDB build (src/orchard/build.py), in the order another
 engine needs:
 
-1. load: the raw files are validated against the contract by load_raw.py (in a
+1. load: the raw files are validated against the contract by orchard.load (in a
    scratch DuckDB file) and copied into the target's schema raw
-   (scripts/raw_engines.py: COPY on PostgreSQL, Parquet tables on Spark);
+   (src/orchard/engines.py: COPY on PostgreSQL, Parquet tables on Spark);
 2. `dbt build` of everything that does not need the CLV fit;
-3. the CLV fit step: scripts/clv.py reads the purchase days through the
+3. the CLV fit step: src/orchard/clv.py reads the purchase days through the
    target's connection, fits, and writes the parameters and predictions back
    (dbt Python models run on neither dbt-postgres nor dbt-spark sessions);
 4. `dbt build` of the CLV models and everything downstream of them.
 
 dbt's data tests are the audit here: the Great Expectations suites
-(check_quality.py) read the DuckDB warehouse file.
+(orchard.quality) read the DuckDB warehouse file.
 
 On PostgreSQL every dbt invocation ends by granting the reader role select on
 schema marts (macros/utils/grant_reader_role.sql). There is no
@@ -29,9 +29,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from build import BIN, DEFAULT_RAW_DIR, REPO_ROOT, StepFailed, step
-from orchard_vars import VARS_ENV, VarError, from_option_or_env
-from orchard_vars import check as check_vars
+from orchard.build import BIN, DEFAULT_RAW_DIR, REPO_ROOT, StepFailed, step
+from orchard.vars import VARS_ENV, VarError, from_option_or_env
+from orchard.vars import check as check_vars
 
 ENGINES = ("postgres", "spark")
 FIT_STEP = "source:clv_fit_step+"
@@ -48,16 +48,17 @@ def build(target: str, raw_dir: Path, dbt_tests: bool, dbt_vars: str | None) -> 
         ["--exclude-resource-type", "unit_test"] if dbt_tests else ["--resource-type", "seed", "--resource-type", "model"])
     with tempfile.TemporaryDirectory(prefix="orchard-raw-check-") as scratch:
         checked = str(Path(scratch) / "raw_check.duckdb")  # not raw.duckdb: its catalog would shadow schema raw
-        step(f"load raw files into {target}", [python, "scripts/load_raw.py", "--raw-dir", str(raw_dir),
+        step(f"load raw files into {target}", [python, "-m", "orchard.load", "--raw-dir", str(raw_dir),
                                                "--duckdb-path", checked, "--target", target], env)
     step("dbt build (all but the CLV fit)", [*dbt, "build", "--exclude", FIT_STEP, *build_args], env)
-    step("CLV fit step", [python, "scripts/clv.py", "--target", target], env)
+    step("CLV fit step", [python, "-m", "orchard.clv", "--target", target], env)
     step("dbt build (CLV models and what reads them)", [*dbt, "build", "--select", FIT_STEP, *build_args], env)
     print(f"==> built on {target}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orchard-build-engine",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", choices=ENGINES, default=os.environ.get("ORCHARD_TARGET") or "postgres",
                         help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
     parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),

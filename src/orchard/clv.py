@@ -725,9 +725,9 @@ STEP_TABLES: dict[str, dict[str, str]] = {
 
 def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
     """Read the purchase days and settings through the target's connection, fit, write STEP_TABLES back."""
-    import raw_engines
+    from orchard import engines
 
-    engine = raw_engines.connect(target)
+    engine = engines.connect(target)
     try:
         settings = engine.query("select * from intermediate.int_clv_settings").iloc[0]
         transactions = engine.query(
@@ -753,6 +753,7 @@ def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
+        prog="orchard-clv",
         description=(
             "The CLV fit step for engines where dbt Python models do not run (PostgreSQL, Spark). "
             "Reads intermediate.int_customer_purchase_days and intermediate.int_clv_settings through "
@@ -760,17 +761,17 @@ def main(argv: list[str] | None = None) -> int:
             "intermediate.clv_fit_parameters, clv_fit_predictions and clv_fit_validation; the models "
             "in models/*/clv_fit_step/ then publish them as clv_model_parameters, customer_ltv's "
             "predictions and clv_validation. Run it between `dbt build --exclude source:clv_fit_step+` "
-            "and `dbt build --select source:clv_fit_step+` (scripts/build_engine.py does)."
+            "and `dbt build --select source:clv_fit_step+` (src/orchard/build_engine.py does)."
         )
     )
     parser.add_argument("--target", default=os.environ.get("ORCHARD_TARGET") or "postgres",
                         help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
     args = parser.parse_args(argv)
-    import raw_engines
+    from orchard import engines
 
     try:
         tables = run_fit_step(args.target)
-    except raw_engines.EngineError as error:
+    except engines.EngineError as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 2
     for name, frame in tables.items():

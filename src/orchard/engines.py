@@ -1,6 +1,6 @@
 """Orchard's other engines (PostgreSQL, Spark): schema `raw` filled from the validated files, and tables written back.
 
-load_raw.py validates a raw directory once, for every engine, into DuckDB views
+orchard.load validates a raw directory once, for every engine, into DuckDB views
 (the contract's columns, typed as the file types them: Parquet as written, CSV
 as text). For another target this module then copies those views into the
 target's schema `raw`:
@@ -13,7 +13,7 @@ target's schema `raw`:
 
 Connection details come from the target in profiles.yml (env vars rendered the
 way dbt renders them), so dbt and this module always reach the same database.
-The same connections let scripts/clv.py read the CLV summaries and write its
+The same connections let src/orchard/clv.py read the CLV summaries and write its
 fitted tables back (write_frame).
 """
 
@@ -32,7 +32,8 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from orchard.paths import REPO_ROOT
+
 TARGETS = ("duckdb", "postgres", "spark")
 
 # DuckDB column types of the raw views -> PostgreSQL; anything else travels as text.
@@ -160,7 +161,7 @@ class SparkEngine:
         if settings.get("method") != "session":
             raise EngineError(
                 "target 'spark' with method " + repr(settings.get("method")) + ": a cluster's schema raw is filled "
-                "by its own EL tool, and scripts/clv.py needs a session; see README, 'Other engines'")
+                "by its own EL tool, and src/orchard/clv.py needs a session; see README, 'Other engines'")
         from pyspark.sql import SparkSession
 
         builder = SparkSession.builder.enableHiveSupport()
@@ -203,13 +204,13 @@ class SparkEngine:
 
 
 class DuckdbEngine:
-    """The warehouse file of the `duckdb` target (raw is already there: load_raw.py made it)."""
+    """The warehouse file of the `duckdb` target (raw is already there: orchard.load made it)."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.connection = duckdb.connect(settings["path"])
 
     def load_raw(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-        raise EngineError("the duckdb target reads raw views made by load_raw.py itself")
+        raise EngineError("the duckdb target reads raw views made by orchard.load itself")
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.connection.sql(sql).df()

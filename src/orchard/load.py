@@ -29,12 +29,10 @@ from pathlib import Path
 
 import duckdb
 
-import raw_engines
-from raw_contract import SQL_TYPES, TABLES, Column, Table
+from orchard import engines
+from orchard.contract import SQL_TYPES, TABLES, Column, Table
+from orchard.paths import REPO_ROOT, DEFAULT_RAW_DIR, DEFAULT_DUCKDB_PATH
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_RAW_DIR = REPO_ROOT / "data" / "raw"
-DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
 
 
 class RawContractError(Exception):
@@ -220,6 +218,7 @@ def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
+        prog="orchard-load",
         description=(
             "Check a directory of raw shop files against the Orchard raw contract "
             "(../shared/spec/raw-contract.md) and create schema 'raw' in the DuckDB "
@@ -238,9 +237,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
              "the scratch file the files are validated in before they are copied",
     )
     parser.add_argument(
-        "--target", choices=raw_engines.TARGETS, default=os.environ.get("ORCHARD_TARGET") or "duckdb",
+        "--target", choices=engines.TARGETS, default=os.environ.get("ORCHARD_TARGET") or "duckdb",
         help="dbt target whose schema raw is filled (default: $ORCHARD_TARGET or duckdb); postgres and spark "
-             "get copies of the validated tables (scripts/raw_engines.py)",
+             "get copies of the validated tables (src/orchard/engines.py)",
     )
     return parser.parse_args(argv)
 
@@ -262,11 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         check_as_of_date()
         loaded = load_raw(args.raw_dir, args.duckdb_path)
         if args.target != "duckdb":
-            engine = raw_engines.connect(args.target)
+            engine = engines.connect(args.target)
             with duckdb.connect(str(args.duckdb_path)) as con:
                 engine.load_raw(con, [table.name for table in loaded])
             engine.close()
-    except (RawContractError, raw_engines.EngineError) as error:
+    except (RawContractError, engines.EngineError) as error:
         print(f"orchard: {error}", file=sys.stderr)
         return 2
     for table in loaded:

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import duckdb
 
-from load_raw import find_file, reader_sql
-from raw_contract import TABLES
+from orchard.load import find_file, reader_sql
+from orchard.contract import TABLES
 
 # The column that dates a row of each table; absent: reference data or a pure child.
 TIMESTAMPS: dict[str, str] = {
@@ -153,7 +153,8 @@ def split_shop(raw_dir: Path | str, cutoff_date: date, out_history: Path | str,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orchard-split",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-dir", type=Path, required=True, help="the shop to split (<table>.parquet / .csv)")
     parser.add_argument("--cutoff-date", type=date.fromisoformat, required=True,
                         help="first day NOT in history (YYYY-MM-DD), usually the shop's last day")

@@ -7,7 +7,7 @@ any value and fails, if at all, deep inside a model or a unit test; this module
 stops a build at its start with one line naming the var and the range it must
 be in, and an unknown var name (a typo that dbt would silently ignore) too.
 
-    .venv/bin/python scripts/orchard_vars.py '{churn_after_days: 120}'   # check, print the effective vars
+    .venv/bin/python -m orchard.vars '{churn_after_days: 120}'   # check, print the effective vars
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from typing import Any, Callable
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from orchard.paths import REPO_ROOT
+
 PROJECT_FILE = REPO_ROOT / "dbt_project.yml"
-# The environment variable `make build` (and scripts/build.py) reads dbt vars from.
+# The environment variable `make build` (and src/orchard/build.py) reads dbt vars from.
 VARS_ENV = "ORCHARD_VARS"
 MAX_DAYS = 3650  # ten years: longer windows are a unit mistake (hours, or a date)
 
@@ -178,13 +179,13 @@ def effective_vars(overrides: dict[str, Any], source: str, defaults: dict[str, A
         raise VarError(f"{source}: unknown dbt var {unknown[0]!r}; the vars are listed in dbt_project.yml "
                        f"({', '.join(sorted(every))})")
     # A default that is an env_var() template (as_of_date, reader_role) is dbt's to render;
-    # load_raw.py checks ORCHARD_AS_OF_DATE. An override of such a var is checked here.
+    # orchard.load checks ORCHARD_AS_OF_DATE. An override of such a var is checked here.
     every = {k: v for k, v in every.items() if not (isinstance(v, str) and "{{" in v)}
     every.update(overrides)
     for name, value in every.items():
         rule = RULES.get(name)
         if rule is None:
-            raise VarError(f"dbt_project.yml: var {name!r} has no rule in scripts/orchard_vars.py")
+            raise VarError(f"dbt_project.yml: var {name!r} has no rule in src/orchard/vars.py")
         if not rule.check(value, every):
             which = name if name in overrides else f"{name} (its dbt_project.yml default)"
             allowed = rule.allowed.format_map({k: repr(v) if isinstance(v, str) else v for k, v in every.items()})
@@ -203,7 +204,8 @@ def check(text: str | None, source: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orchard-vars",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("vars", nargs="?", default=None, help="YAML overrides, e.g. '{churn_after_days: 120}'")
     args = parser.parse_args(argv)
     try:

@@ -1,4 +1,4 @@
-"""The demo-shop generator behind scripts/generate_shop.py.
+"""The demo-shop generator behind `python -m orchard.generator` (cli.py).
 
 It writes the raw tables of ../shared/spec/raw-contract.md for a synthetic shop
 whose behaviour is planted (planted.py), so that every mart can be checked

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from raw_contract import CHANNELS, DEVICE_TYPES
+from orchard.contract import CHANNELS, DEVICE_TYPES
 
 from .calendar import (
     CAMPAIGNS, SECONDS_PER_DAY, US_PER_DAY, US_PER_SECOND, Calendar, retention_curve, sample_seconds_of_day,

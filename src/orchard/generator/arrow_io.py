@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from raw_contract import TABLES
+from orchard.contract import TABLES
 
 MONEY_TYPE = pa.decimal128(18, 2)
 ARROW_TYPES: dict[str, pa.DataType] = {

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pyarrow as pa
 
-from raw_contract import CHANNELS
+from orchard.contract import CHANNELS
 
 from . import arrow_io as aio
 from .calendar import CAMPAIGNS, US_PER_SECOND, Calendar, campaign_window

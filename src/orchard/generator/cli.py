@@ -1,6 +1,6 @@
 """Generate Orchard's demo shop: the 13 raw tables of the contract, as Parquet.
 
-The shop has planted truths, listed in PLANTED (shop_generator/planted.py), so
+The shop has planted truths, listed in PLANTED (orchard/generator/planted.py), so
 the warehouse's marts can be checked against what was put in: the D1..D30
 retention curve, the session funnel's step rates, first-order conversion per
 acquisition channel, the referral rate and the first-order conversion of
@@ -9,7 +9,7 @@ A/A test (aa_test), and each product's archetype (traffic, profit, image, long
 tail). Bad rows of every case in the contract's "Bad input" section are
 injected at --dirty-rate, one defect per row, and counted per table and case.
 
-    python scripts/generate_shop.py --customers 5000 --out data/raw
+    python -m orchard.generator --customers 5000 --out data/raw
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from shop_generator.planted import PLANTED, ExperimentTruth, Planted
-from shop_generator.shop import CHUNK_CUSTOMERS, generate
+from orchard.generator.planted import PLANTED, ExperimentTruth, Planted
+from orchard.generator.shop import CHUNK_CUSTOMERS, generate
 
 __all__ = ["generate_shop", "PLANTED", "Planted", "ExperimentTruth", "main"]
 
@@ -59,7 +59,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="generate_shop.py",
+        prog="orchard-generate",
         description=__doc__.rsplit("\n\n", 1)[0] + "\n\nDeterministic: the same arguments give the same data.",
         epilog=(
             "Memory stays bounded: customers are generated in chunks of "
@@ -102,6 +102,3 @@ def main(argv: list[str] | None = None) -> int:
         args.manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

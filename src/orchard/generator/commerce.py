@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from raw_contract import ORDER_STATUSES, RETURN_REASONS
+from orchard.contract import ORDER_STATUSES, RETURN_REASONS
 
 from .calendar import US_PER_DAY, US_PER_SECOND, Calendar
 from .catalogue import (

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from raw_contract import DEVICE_TYPES, ISSUE_CHANNELS, TOUCH_CHANNELS
+from orchard.contract import DEVICE_TYPES, ISSUE_CHANNELS, TOUCH_CHANNELS
 
 from .activity import ChunkPeople, Sessions
 from .calendar import CAMPAIGNS, US_PER_DAY, US_PER_SECOND, Calendar, campaign_window

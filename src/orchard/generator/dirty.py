@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from raw_contract import TABLES
+from orchard.contract import TABLES
 
 from . import arrow_io as aio
 from .calendar import EPOCH, US_PER_DAY, US_PER_SECOND

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from raw_contract import CHANNELS
+from orchard.contract import CHANNELS
 
 from .activity import Sessions
 from .calendar import Calendar

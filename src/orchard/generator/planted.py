@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-from raw_contract import CHANNELS
+from orchard.contract import CHANNELS
 
 # Session funnel steps after `session`, in order (metrics.md, "Funnels").
 FUNNEL_STEPS: tuple[str, ...] = ("product_view", "add_to_cart", "begin_checkout", "purchase")

@@ -14,7 +14,7 @@ import numpy as np
 
 import pyarrow as pa
 
-from raw_contract import CHANNELS, DEVICE_TYPES
+from orchard.contract import CHANNELS, DEVICE_TYPES
 
 from . import arrow_io as aio
 from .calendar import US_PER_DAY, US_PER_SECOND, Calendar, sample_seconds_of_day, strictly_increasing

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from raw_contract import (
+from orchard.contract import (
     CHANNELS, DEVICE_TYPES, EVENT_TYPES, ISSUE_CHANNELS, ORDER_STATUSES, RETURN_REASONS, TOUCH_CHANNELS,
 )
 

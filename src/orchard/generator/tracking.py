@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from raw_contract import EVENT_TYPES
+from orchard.contract import EVENT_TYPES
 
 from .activity import LOGGED_IN, Sessions
 from .calendar import SECONDS_PER_DAY, US_PER_DAY, US_PER_SECOND

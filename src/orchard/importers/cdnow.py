@@ -75,10 +75,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from importers.contract_io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
-from raw_contract import REQUIRED_TABLES
+from orchard.importers.io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
+from orchard.contract import REQUIRED_TABLES
+from orchard.paths import SHARED_DATA
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
+DATA_DIR = SHARED_DATA / "cdnow"
 DEFAULT_SAMPLE = DATA_DIR / "CDNOW_sample.txt"
 DEFAULT_MASTER = DATA_DIR / "CDNOW_master.txt"
 SAMPLE_COLUMNS: tuple[str, ...] = ("master_id", "sample_id", "yyyymmdd", "cds", "dollars")
@@ -302,7 +303,7 @@ def iso_date(text: str) -> date:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="import_cdnow.py",
+        prog="orchard-import-cdnow",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

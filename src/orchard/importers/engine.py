@@ -20,10 +20,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from importers.contract_io import arrow_schema
-from importers.mapping import LINE_COLUMN, LINE_IN_GROUP_COLUMN, Mapping, MappingError, Source, quote_identifier
-from importers.parsing import parser_for, parse_column
-from raw_contract import SQL_TYPES, TABLES
+from orchard.importers.io import arrow_schema
+from orchard.importers.mapping import LINE_COLUMN, LINE_IN_GROUP_COLUMN, Mapping, MappingError, Source, quote_identifier
+from orchard.importers.parsing import parser_for, parse_column
+from orchard.contract import SQL_TYPES, TABLES
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Import a shop's export files into Orchard's raw data contract, driven by a mapping.
 
-    scripts/import_export.py --mapping mappings/shopify.yml --in EXPORT_DIR --out RAW_DIR
+    python -m orchard.importers.export --mapping mappings/shopify.yml --in EXPORT_DIR --out RAW_DIR
 
 A mapping (one YAML file per export format, see mappings/) names the export's
 CSV files, how their text is typed (money, integers, timestamps with their
@@ -30,9 +30,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from importers.contract_io import ImporterError, check_out_dir, write_arrow_tables
-from importers.engine import ImportResult, run_mapping
-from importers.mapping import load_mapping
+from orchard.importers.io import ImporterError, check_out_dir, write_arrow_tables
+from orchard.importers.engine import ImportResult, run_mapping
+from orchard.importers.mapping import load_mapping
 
 
 def import_export(mapping_path: Path, in_dir: Path, out_dir: Path | None, replace: bool = False,
@@ -65,7 +65,8 @@ def print_report(result: ImportResult, out_dir: Path) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="import_export.py", description=__doc__,
+    parser = argparse.ArgumentParser(
+        prog="orchard-import-export",description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mapping", type=Path, required=True, help="the export format's mapping, e.g. mappings/shopify.yml")
     parser.add_argument("--in", dest="in_dir", type=Path, required=True, metavar="DIR",

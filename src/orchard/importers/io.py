@@ -1,7 +1,7 @@
 """Shared I/O of the importers: contract tables as Arrow, money in exact cents, atomic writes.
 
-Every importer (scripts/import_online_retail.py, scripts/import_cdnow.py,
-scripts/import_export.py) writes the raw contract (scripts/raw_contract.py)
+Every importer (src/orchard/importers/online_retail.py, src/orchard/importers/cdnow.py,
+src/orchard/importers/export.py) writes the raw contract (src/orchard/contract.py)
 through these helpers, so the written types and the refusal to mix with an
 existing raw directory are the same everywhere.
 """
@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from raw_contract import TABLES
+from orchard.contract import TABLES
 
 CENT = Decimal("0.01")
 ARROW_TYPES: dict[str, pa.DataType] = {

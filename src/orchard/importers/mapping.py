@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from importers.contract_io import ImporterError
-from raw_contract import TABLES
+from orchard.importers.io import ImporterError
+from orchard.contract import TABLES
 
 SOURCE_TYPES: tuple[str, ...] = ("money", "integer", "timestamp", "date", "boolean")
 # Helper columns the engine adds to every source row, usable in `where` and `sql`.

@@ -131,11 +131,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from importers.contract_io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
+from orchard.importers.io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
+from orchard.paths import SHARED_DATA
 
-DEFAULT_SOURCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "online_retail.parquet"
-)
+DEFAULT_SOURCE = SHARED_DATA / "online_retail" / "online_retail.parquet"
 SOURCE_COLUMNS: tuple[str, ...] = (
     "InvoiceNo", "StockCode", "Description", "Quantity",
     "InvoiceDate", "UnitPrice", "CustomerID", "Country",
@@ -499,7 +498,7 @@ def import_online_retail(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="import_online_retail.py",
+        prog="orchard-import-online-retail",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from importers.contract_io import ARROW_TYPES
+from orchard.importers.io import ARROW_TYPES
 
 MONEY_TYPE = ARROW_TYPES["decimal"]
 # Currency symbols and codes, spaces (also no-break) around an amount: "$1,234.50", "1.234,50 €", "USD 12".

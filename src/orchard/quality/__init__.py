@@ -6,5 +6,5 @@
 - runner: reads each dataset from the warehouse (read-only), validates it,
   writes data docs; report: the compact text report.
 
-Entry point: scripts/check_quality.py.
+Entry point: python -m orchard.quality (cli.py).
 """

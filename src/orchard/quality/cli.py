@@ -1,11 +1,11 @@
 """Run Orchard's Great Expectations suites on the warehouse and print a compact report.
 
-    check_quality.py --stage raw     # after dbt build: what staging made of each raw table
-    check_quality.py --stage marts   # after dbt build: the public marts and their cross-checks
+    python -m orchard.quality --stage raw     # after dbt build: what staging made of each raw table
+    python -m orchard.quality --stage marts   # after dbt build: the public marts and their cross-checks
 
 Exit status: 0 when no blocking expectation failed (warnings are printed),
 1 when one did, 2 when the warehouse file cannot be opened. Suites live in
-scripts/quality/ (raw_suites.py over the clean layer's outcome, mart_suites.py a registry).
+src/orchard/quality/ (raw_suites.py over the clean layer's outcome, mart_suites.py a registry).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import os
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
-DEFAULT_DOCS_DIR = REPO_ROOT / "data" / "quality_docs"
+from orchard.paths import REPO_ROOT, DEFAULT_DUCKDB_PATH, DEFAULT_DOCS_DIR
+
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from quality.raw_suites import BLOCKING_BAD_SHARE
+    from orchard.quality.raw_suites import BLOCKING_BAD_SHARE
 
     parser = argparse.ArgumentParser(
+        prog="orchard-quality",
         description=(
             "Validate the Orchard warehouse with Great Expectations, after dbt build and before publishing. "
             "'--stage raw' checks what staging made of each raw table (clean, quarantined with a reason, "
@@ -59,8 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from quality.report import format_report
-    from quality.runner import WarehouseError, run_stage
+    from orchard.quality.report import format_report
+    from orchard.quality.runner import WarehouseError, run_stage
 
     try:
         report = run_stage(args.stage, args.duckdb_path, args.docs_dir, args.only)
@@ -70,6 +70,3 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(report, verbose=args.verbose))
     return report.exit_code
 
-
-if __name__ == "__main__":
-    sys.exit(main())

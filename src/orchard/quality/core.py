@@ -1,7 +1,7 @@
 """What every suite is made of: a dataset (a SQL query whose result is validated
 as a DataFrame) with its expectations, each marked blocking or warning.
 
-A failed blocking expectation makes `check_quality.py` exit 1 (the build stops
+A failed blocking expectation makes `python -m orchard.quality` exit 1 (the build stops
 there); a failed warning is printed and the build goes on. The mark lives in the
 expectation's `meta` (`{"blocking": true|false, "why": "..."}`), which Great
 Expectations keeps in the suite, and is mirrored in its `severity` (critical /

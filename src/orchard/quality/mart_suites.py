@@ -24,7 +24,7 @@ from typing import Iterable
 import great_expectations.expectations as gxe
 from great_expectations.expectations import Expectation
 
-from raw_contract import CHANNELS, COUPON_TYPES, DEVICE_TYPES, ORDER_STATUSES
+from orchard.contract import CHANNELS, COUPON_TYPES, DEVICE_TYPES, ORDER_STATUSES
 
 from .core import Dataset, blocking, flatten, has_columns, warning
 

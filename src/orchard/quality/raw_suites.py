@@ -24,7 +24,7 @@ would make the published marts wrong or empty as a whole:
   that is a mis-mapped column or a wrong date/number format, not a few bad rows,
   and publishing would silently quarantine that share of the shop.
 
-A missing raw table or column never gets here: scripts/load_raw.py stops on it,
+A missing raw table or column never gets here: src/orchard/load.py stops on it,
 and staging could not be built without it.
 """
 
@@ -36,11 +36,11 @@ import great_expectations.expectations as gxe
 import yaml
 from great_expectations.expectations.row_conditions import Column as Col
 
-from raw_contract import TABLES, Table
+from orchard.contract import TABLES, Table
+from orchard.paths import REPO_ROOT
 
 from .core import Dataset, blocking, warning
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 STAGING_MODELS = REPO_ROOT / "models" / "staging" / "shop" / "_shop__models.yml"
 
 # Share of a table's rows that may be rejected for one column before the build stops.

@@ -1,4 +1,4 @@
-"""From Great Expectations results to the compact report printed by check_quality.py.
+"""From Great Expectations results to the compact report printed by `python -m orchard.quality`.
 
 One line per failed expectation: BLOCK or WARN, the table (dataset), the column,
 what was expected, how many rows broke it and a few example values, with the

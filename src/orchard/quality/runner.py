@@ -97,7 +97,7 @@ def _prepare_site(site_dir: Path) -> None:
     if site_dir.exists() and (site_dir / MARKER).exists():
         shutil.rmtree(site_dir)
     site_dir.mkdir(parents=True, exist_ok=True)
-    (site_dir / MARKER).write_text("written by scripts/check_quality.py; rebuilt on every run\n")
+    (site_dir / MARKER).write_text("written by python -m orchard.quality; rebuilt on every run\n")
 
 
 def _write_landing_page(docs_dir: Path) -> Path:
@@ -117,7 +117,7 @@ def _write_landing_page(docs_dir: Path) -> Path:
     page.write_text(
         "<!doctype html><meta charset='utf-8'><title>Orchard data quality</title>"
         "<h1>Orchard data quality</h1><p>Great Expectations data docs of the latest "
-        "<code>scripts/check_quality.py</code> run of each stage.</p>"
+        "<code>python -m orchard.quality</code> run of each stage.</p>"
         "<table border='1' cellpadding='4'><tr><th>stage</th><th>finished (UTC)</th><th>datasets</th>"
         "<th>expectations</th><th>blocking failures</th><th>warnings</th></tr>" + "".join(rows) + "</table>\n"
     )
@@ -135,7 +135,7 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
     started = time.perf_counter()
     report = StageReport(stage)
     if not duckdb_path.exists():
-        raise WarehouseError(f"{duckdb_path}: warehouse file not found (run scripts/build.py, or load_raw.py "
+        raise WarehouseError(f"{duckdb_path}: warehouse file not found (run `make build`, or python -m orchard.load "
                              "and dbt build)")
     site_dir = docs_dir / stage
     _prepare_site(site_dir)

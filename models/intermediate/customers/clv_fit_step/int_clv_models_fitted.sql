@@ -1,4 +1,4 @@
-{#- int_clv_models_fitted where dbt Python models cannot run: the fit step's table (scripts/clv.py). -#}
+{#- int_clv_models_fitted where dbt Python models cannot run: the fit step's table (src/orchard/clv.py). -#}
 with fit_step as (
     select * from {{ source('clv_fit_step', 'clv_fit_parameters') }}
 ),

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-import data
+from orchard.dashboard import data
 
 FILTER_KEYS = ("date_range", "channels")
 

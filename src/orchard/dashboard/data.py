@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DUCKDB_PATH = REPO_ROOT / "data" / "orchard.duckdb"
+from orchard.paths import DEFAULT_DUCKDB_PATH
 
 
 @dataclass(frozen=True)
