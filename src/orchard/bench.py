@@ -260,6 +260,7 @@ def compute_pandas_marts(raw_dir: Path) -> None:
     spec = importlib.util.spec_from_file_location("oracle", REPO_ROOT / "tests_py" / "oracle.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["oracle"] = module  # its dataclasses resolve their annotations through sys.modules
     spec.loader.exec_module(module)
     oracle = module.Oracle(raw_dir)
     for attribute in ORACLE_MARTS.values():
