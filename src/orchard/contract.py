@@ -1,13 +1,35 @@
-"""The raw data contract (../shared/spec/raw-contract.md) as data.
+"""The raw data contract (../shared/spec/raw-contract.md) as data, read from its one source.
 
-One source of truth for every Python piece that speaks the contract: the loader
-that validates a raw directory, the demo-shop generator, the dataset loaders and
-the tests. dbt reads the same tables through the `shop` source.
+The contract is written once, as YAML, in the dbt macro `shop_contract()`
+(macros/staging/shop_contract.sql): every table with its columns in contract
+order, their types, which are required, the keys and the quarantine checks. dbt
+builds the staging layer from it, and a dbt macro cannot read a data file, so
+the YAML lives in the macro and this module parses the same text out of it. The
+enum vocabularies are the dbt var `enums` (dbt_project.yml), read here from the
+same file dbt reads. tests_py/test_shop_contract.py proves dbt renders the macro
+to exactly what this module parses, and checks both against the spec document.
+
+Every Python piece that speaks the contract (the loader, the demo-shop
+generator, the importers, the quality suites, the tests) imports it from here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchard.paths import REPO_ROOT
+
+
+CONTRACT_MACRO = REPO_ROOT / "macros" / "staging" / "shop_contract.sql"
+DBT_PROJECT = REPO_ROOT / "dbt_project.yml"
+
+# The YAML block of shop_contract(): `{%- set spec -%} ... {%- endset -%}`.
+_SPEC_BLOCK = re.compile(r"\{%-?\s*set spec\s*-?%\}(?P<yaml>.*?)\{%-?\s*endset\s*-?%\}", re.DOTALL)
 
 # Logical contract types mapped to DuckDB column types. Money is DECIMAL(18, 2).
 SQL_TYPES: dict[str, str] = {
@@ -18,23 +40,23 @@ SQL_TYPES: dict[str, str] = {
     "integer": "BIGINT",
     "boolean": "BOOLEAN",
 }
+# The spec's types name what staging does with a column; on disk an enum is a string
+# of its vocabulary and money a decimal.
+_LOGICAL_TYPES = {"enum": "string", "money": "decimal"}
 
-CHANNELS: tuple[str, ...] = (
-    "organic_search", "paid_search", "social", "feed_ads", "content", "kol",
-    "referral", "email", "push", "sms", "affiliate", "direct",
-)
-DEVICE_TYPES: tuple[str, ...] = ("desktop", "mobile_web", "ios_app", "android_app", "tablet")
-EVENT_TYPES: tuple[str, ...] = (
-    "page_view", "search", "product_view", "add_to_cart", "remove_from_cart",
-    "begin_checkout", "purchase", "signup", "login", "coupon_claim", "share",
-)
-ORDER_STATUSES: tuple[str, ...] = ("placed", "paid", "shipped", "delivered", "cancelled", "returned")
-RETURN_REASONS: tuple[str, ...] = (
-    "damaged", "not_as_described", "wrong_size", "changed_mind", "late_delivery", "other",
-)
-COUPON_TYPES: tuple[str, ...] = ("amount_off", "percent_off", "threshold", "free_shipping", "first_order")
-ISSUE_CHANNELS: tuple[str, ...] = ("sms", "push", "email", "in_app", "customer_service")
-TOUCH_CHANNELS: tuple[str, ...] = ("email", "push", "sms", "in_app")
+
+def load_spec(macro: Path = CONTRACT_MACRO) -> dict[str, Any]:
+    """The contract spec as staging reads it: {table: {primary_key, columns, checks, ...}}."""
+    match = _SPEC_BLOCK.search(macro.read_text())
+    if match is None:
+        raise RuntimeError(f"orchard: {macro}: no `{{%- set spec -%}} ... {{%- endset -%}}` block")
+    return yaml.safe_load(match.group("yaml"))
+
+
+def load_enums(project: Path = DBT_PROJECT) -> dict[str, tuple[str, ...]]:
+    """{enum name: vocabulary}: the dbt var `enums`, the values staging keeps (others become 'unknown')."""
+    enums = yaml.safe_load(project.read_text())["vars"]["enums"]
+    return {name: tuple(values) for name, values in enums.items()}
 
 
 @dataclass(frozen=True)
@@ -42,13 +64,13 @@ class Column:
     name: str
     type: str
     nullable: bool = False
-    description: str = ""
+    enum: str | None = None  # the var enums.<name> vocabulary of an enumerated column
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
-    required: bool
+    required: bool  # the file must be exported; an optional table reads as empty when absent
     primary_key: tuple[str, ...]
     columns: tuple[Column, ...]
     description: str = ""
@@ -58,141 +80,28 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _c(name: str, type_: str, nullable: bool = False, description: str = "") -> Column:
-    return Column(name, type_, nullable, description)
-
-
-TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        Table("customers", True, ("customer_id",), (
-            _c("customer_id", "string", description="Account id."),
-            _c("signed_up_at", "timestamp", description="Registration time (UTC)."),
-            _c("email", "string", description="PII: never exposed unmasked in marts."),
-            _c("phone", "string", True, "PII: never exposed unmasked in marts."),
-            _c("country", "string", description="ISO 3166 alpha-2 country code."),
-            _c("city", "string", True),
-            _c("birth_date", "date", True),
-            _c("acquisition_channel", "string", description="Channel of the signup session."),
-            _c("referrer_customer_id", "string", True, "The customer who invited this one."),
-            _c("anonymous_id", "string", True, "Device/cookie id the account was created from."),
-            _c("updated_at", "timestamp", description="Last change of this row."),
-        ), "One row per registered account."),
-        Table("products", True, ("product_id",), (
-            _c("product_id", "string"),
-            _c("product_name", "string"),
-            _c("category", "string", description="Top-level category."),
-            _c("subcategory", "string", True),
-            _c("brand", "string", True),
-            _c("list_price", "decimal", description="Current list price."),
-            _c("unit_cost", "decimal", description="Current landed cost per unit."),
-            _c("launched_at", "date", description="First day on sale."),
-            _c("discontinued_at", "date", True, "Last day on sale."),
-        ), "One row per sellable item (SKU)."),
-        Table("sessions", False, ("session_id",), (
-            _c("session_id", "string"),
-            _c("anonymous_id", "string", description="Device/cookie id; a visitor is an anonymous_id."),
-            _c("customer_id", "string", True, "Set when the visitor was logged in at any point."),
-            _c("started_at", "timestamp"),
-            _c("ended_at", "timestamp", description=">= started_at."),
-            _c("channel", "string", description="Same vocabulary as customers.acquisition_channel."),
-            _c("utm_source", "string", True),
-            _c("utm_medium", "string", True),
-            _c("utm_campaign", "string", True),
-            _c("device_type", "string", description="desktop, mobile_web, ios_app, android_app, tablet."),
-            _c("landing_page", "string", True),
-        ), "One row per visit (web or app)."),
-        Table("events", False, ("event_id",), (
-            _c("event_id", "string"),
-            _c("session_id", "string", description="FK sessions."),
-            _c("anonymous_id", "string"),
-            _c("customer_id", "string", True),
-            _c("event_at", "timestamp", description="Inside the session's span."),
-            _c("event_type", "string"),
-            _c("product_id", "string", True, "For product_view, add_to_cart, remove_from_cart."),
-            _c("order_id", "string", True, "For purchase."),
-            _c("search_query", "string", True, "For search."),
-        ), "One row per tracked action inside a session."),
-        Table("orders", True, ("order_id",), (
-            _c("order_id", "string"),
-            _c("customer_id", "string", description="FK customers (no guest checkout)."),
-            _c("session_id", "string", True, "The session the order was placed in."),
-            _c("ordered_at", "timestamp"),
-            _c("status", "string", description="placed, paid, shipped, delivered, cancelled, returned."),
-            _c("coupon_code", "string", True, "Code applied at checkout."),
-            _c("order_discount_amount", "decimal", description="Order-level discount (coupon), >= 0."),
-            _c("shipping_amount", "decimal", description=">= 0."),
-            _c("tax_amount", "decimal", description=">= 0."),
-            _c("updated_at", "timestamp", description="Last change of this row."),
-        ), "One row per order, latest state."),
-        Table("order_items", True, ("order_item_id",), (
-            _c("order_item_id", "string"),
-            _c("order_id", "string", description="FK orders."),
-            _c("product_id", "string", description="FK products."),
-            _c("quantity", "integer", description="> 0."),
-            _c("unit_price", "decimal", description="Price paid per unit before discounts."),
-            _c("unit_cost", "decimal", description="Landed cost per unit at time of sale."),
-            _c("item_discount_amount", "decimal", description="Line-level discount, >= 0."),
-        ), "One row per order line."),
-        Table("returns", False, ("return_id",), (
-            _c("return_id", "string"),
-            _c("order_item_id", "string", description="FK order_items."),
-            _c("returned_at", "timestamp"),
-            _c("quantity", "integer", description="1..ordered quantity."),
-            _c("refund_amount", "decimal", description=">= 0."),
-            _c("reason", "string"),
-        ), "One row per refunded return."),
-        Table("coupons", False, ("coupon_id",), (
-            _c("coupon_id", "string"),
-            _c("coupon_code", "string", description="Unique."),
-            _c("campaign", "string"),
-            _c("coupon_type", "string"),
-            _c("discount_value", "decimal", description="Amount, or percent for percent_off."),
-            _c("min_order_amount", "decimal", True, "Threshold for threshold coupons."),
-            _c("valid_from", "timestamp"),
-            _c("valid_to", "timestamp"),
-            _c("is_public", "boolean", description="True: anyone may use the code."),
-        ), "One row per coupon definition."),
-        Table("coupon_issuances", False, ("issuance_id",), (
-            _c("issuance_id", "string"),
-            _c("coupon_id", "string", description="FK coupons."),
-            _c("customer_id", "string", description="FK customers."),
-            _c("issued_at", "timestamp"),
-            _c("expires_at", "timestamp"),
-            _c("issue_channel", "string"),
-        ), "A coupon granted to one customer."),
-        Table("marketing_touches", False, ("touch_id",), (
-            _c("touch_id", "string"),
-            _c("customer_id", "string"),
-            _c("campaign", "string"),
-            _c("touch_channel", "string"),
-            _c("sent_at", "timestamp"),
-            _c("opened_at", "timestamp", True),
-            _c("clicked_at", "timestamp", True),
-        ), "One message sent to one customer."),
-        Table("marketing_spend", False, ("spend_date", "channel", "campaign"), (
-            _c("spend_date", "date"),
-            _c("channel", "string"),
-            _c("campaign", "string", True),
-            _c("spend_amount", "decimal", description=">= 0."),
-            _c("impressions", "integer", True),
-            _c("clicks", "integer", True),
-        ), "Spend per day, channel and campaign."),
-        Table("experiment_assignments", False, ("experiment_id", "anonymous_id"), (
-            _c("experiment_id", "string"),
-            _c("anonymous_id", "string", description="Unit of randomisation."),
-            _c("variant", "string", description="control or a treatment name."),
-            _c("assigned_at", "timestamp"),
-        ), "A/B test exposure."),
-        Table("reviews", False, ("review_id",), (
-            _c("review_id", "string"),
-            _c("order_item_id", "string", description="FK order_items."),
-            _c("customer_id", "string"),
-            _c("product_id", "string"),
-            _c("rating", "integer", description="1..5."),
-            _c("reviewed_at", "timestamp"),
-        ), "Product reviews."),
+def _table(name: str, spec: dict[str, Any]) -> Table:
+    # A key column may be null only where the spec says which key columns are required
+    # (marketing_spend's campaign); a null in any other key quarantines the row.
+    keys = set(spec.get("required_key", spec["primary_key"]))
+    not_null = keys | {c["name"] for c in spec["columns"] if c.get("required")}
+    columns = tuple(
+        Column(c["name"], _LOGICAL_TYPES.get(c["type"], c["type"]), c["name"] not in not_null, c.get("enum"))
+        for c in spec["columns"]
     )
-}
+    required = bool(spec.get("required_file"))
+    return Table(name, required, tuple(spec["primary_key"]), columns, spec.get("description", ""))
 
+
+TABLES: dict[str, Table] = {name: _table(name, spec) for name, spec in load_spec().items()}
 REQUIRED_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if t.required)
+
+ENUMS: dict[str, tuple[str, ...]] = load_enums()
+CHANNELS: tuple[str, ...] = ENUMS["channel"]
+DEVICE_TYPES: tuple[str, ...] = ENUMS["device_type"]
+EVENT_TYPES: tuple[str, ...] = ENUMS["event_type"]
+ORDER_STATUSES: tuple[str, ...] = ENUMS["order_status"]
+RETURN_REASONS: tuple[str, ...] = ENUMS["return_reason"]
+COUPON_TYPES: tuple[str, ...] = ENUMS["coupon_type"]
+ISSUE_CHANNELS: tuple[str, ...] = ENUMS["issue_channel"]
+TOUCH_CHANNELS: tuple[str, ...] = ENUMS["touch_channel"]

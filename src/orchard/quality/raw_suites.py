@@ -10,9 +10,9 @@ aggregate computed in SQL, one row per outcome:
 - `clean`: the rows of `stg_shop__<table>`;
 - `quarantined`: one row per rejection reason (`invalid_value:ordered_at`,
   `duplicate`, ...), with its row count and an example key;
-- `kept_as_unknown`: one row per enum column (the columns
-  `_shop__models.yml` tests with `accepted_enum`) with the count of clean rows
-  whose value was outside the vocabulary and became 'unknown'.
+- `kept_as_unknown`: one row per enum column (type `enum` in the contract spec,
+  orchard.contract) with the count of clean rows whose value was outside
+  the vocabulary and became 'unknown'.
 
 What blocks and why. A bad row never reaches a mart, so any rejected or
 'unknown' row is a warning naming the reason and its count. What blocks is what
@@ -30,18 +30,12 @@ and staging could not be built without it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import great_expectations.expectations as gxe
-import yaml
 from great_expectations.expectations.row_conditions import Column as Col
 
 from orchard.contract import TABLES, Table
-from orchard.paths import REPO_ROOT
 
 from .core import Dataset, blocking, warning
-
-STAGING_MODELS = REPO_ROOT / "models" / "staging" / "shop" / "_shop__models.yml"
 
 # Share of a table's rows that may be rejected for one column before the build stops.
 BLOCKING_BAD_SHARE = 0.2
@@ -59,17 +53,9 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def enum_columns(models_yml: Path = STAGING_MODELS) -> dict[str, tuple[str, ...]]:
-    """{table: staging columns tested with accepted_enum}: where staging maps unknown values to 'unknown'."""
-    out: dict[str, tuple[str, ...]] = {}
-    for model in yaml.safe_load(models_yml.read_text())["models"]:
-        table = model["name"].removeprefix("stg_shop__")
-        out[table] = tuple(
-            column["name"] for column in model.get("columns", [])
-            for test in column.get("data_tests", column.get("tests", [])) or []
-            if isinstance(test, dict) and "accepted_enum" in test
-        )
-    return out
+def enum_columns() -> dict[str, tuple[str, ...]]:
+    """{table: its enum columns}: where staging maps values outside the vocabulary to 'unknown'."""
+    return {table.name: tuple(c.name for c in table.columns if c.enum) for table in TABLES.values()}
 
 
 def _example_key(table: Table) -> str:
@@ -147,9 +133,9 @@ def outcome_expectations(table: Table) -> tuple[gxe.Expectation, ...]:
     return tuple(out)
 
 
-def raw_datasets(models_yml: Path = STAGING_MODELS) -> list[Dataset]:
+def raw_datasets() -> list[Dataset]:
     """The raw datasets, in contract order."""
-    enums = enum_columns(models_yml)
+    enums = enum_columns()
     return [
         Dataset(
             name=f"raw.{table.name}", query=outcome_query(table, enums.get(table.name, ())),
