@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import raw_contract
+from orchard import contract as raw_contract
 from conventions import (
     MAX_VIEW_CHAIN, RULES, Violation, apply_exceptions, load_exceptions, spec_mart_names, violations,
 )
@@ -228,7 +228,7 @@ def test_the_readme_catalogue_lists_every_mart_with_the_specs_grain(manifest: di
 
 
 def test_the_audience_export_knows_every_audience_of_the_mart(manifest: dict[str, Any]) -> None:
-    from export_audiences import AUDIENCES
+    from orchard.audiences import AUDIENCES
 
     accepted = [t["test_metadata"]["kwargs"]["values"] for t in manifest["nodes"].values()
                 if t["resource_type"] == "test" and t.get("attached_node") == "model.orchard.audiences"

@@ -1,5 +1,5 @@
 """The raw contract is written once (the YAML of macros/staging/shop_contract.sql, the
-enums in dbt_project.yml): dbt and scripts/raw_contract.py read the same thing, and what
+enums in dbt_project.yml): dbt and orchard.contract read the same thing, and what
 they read says what the spec document (../shared/spec/raw-contract.md) says."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-import raw_contract
-from raw_contract import ENUMS, REQUIRED_TABLES, TABLES
+from orchard import contract as raw_contract
+from orchard.contract import ENUMS, REQUIRED_TABLES, TABLES
 from warehouse import REPO_ROOT, dbt
 
 SPEC_DOC = REPO_ROOT.parent / "shared" / "spec" / "raw-contract.md"

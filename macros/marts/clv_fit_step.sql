@@ -1,6 +1,6 @@
 {#
     A model of models/*/clv_fit_step/: on engines where dbt Python models do
-    not run, the table the CLV fit step (scripts/clv.py --target <engine>)
+    not run, the table the CLV fit step (src/orchard/clv.py --target <engine>)
     wrote into source clv_fit_step, published with the Python model's columns.
 #}
 {% macro clv_fit_step_table(table_name, columns) -%}

@@ -3,7 +3,7 @@
     one entry per raw table with its columns in contract order, their types,
     how each is cleaned, and the quarantine checks in the order they apply.
     It drives the one macro that builds every base_shop__* table
-    (shop_base.sql), and it is the contract's one source: scripts/raw_contract.py
+    (shop_base.sql), and it is the contract's one source: src/orchard/contract.py
     (the loader, the generator, the importers, the quality suites) parses this
     YAML block out of this file, so a raw column or a rule is added here and
     nowhere else. Keep the block plain YAML (no Jinja inside):

@@ -1,14 +1,14 @@
 """Fit BG/NBD (repeat purchases) and Gamma-Gamma (spend) on every customer as of the as-of date; read by clv_model_parameters.
 
 A purchase is a distinct day with valid orders and its spend that day's net
-revenue (metrics.md, "predicted CLV"); the maths lives in scripts/clv.py. When
+revenue (metrics.md, "predicted CLV"); the maths lives in src/orchard/clv.py. When
 the data cannot support a fit (too few repeat buyers, no variation) the
 parameters are null and `reason` says why: the build goes on, and the warning
 test on `is_converged` names the model in the log. On engines without dbt
 Python models the fit step (clv.py, clv_fit_step/) fills the same table.
 """
 
-import clv
+from orchard import clv
 
 
 def model(dbt, session):

@@ -3,10 +3,10 @@
 Every customer with a valid order up to the as-of date gets a row; predictions
 are null when a model could not be fitted. The horizon is var clv_horizon_days,
 cut into months of 365.25 / 12 days, each discounted at
-var clv_monthly_discount_rate (scripts/clv.py, predictions_table).
+var clv_monthly_discount_rate (src/orchard/clv.py, predictions_table).
 """
 
-import clv
+from orchard import clv
 
 
 def model(dbt, session):

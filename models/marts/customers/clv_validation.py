@@ -8,7 +8,7 @@ what the customers actually did, per number of calibration repeat purchases
 be trusted on this shop's data.
 """
 
-import clv
+from orchard import clv
 
 
 def model(dbt, session):
