@@ -76,9 +76,7 @@ final as (
         coupons.is_public,
         coalesce(issuance_counts.issued, 0) as issued,
         coalesce(issuance_counts.redeemed, 0) as redeemed,
-        case
-            when issuance_counts.issued > 0 then cast(issuance_counts.redeemed as {{ type_double() }}) / issuance_counts.issued
-        end as redemption_rate,
+        {{ safe_divide('issuance_counts.redeemed', 'issuance_counts.issued') }} as redemption_rate,
         coalesce(issuance_counts.expired_unused, 0) as expired_unused,
         coalesce(redemptions.redemptions, 0) as redemptions,
         coalesce(redemptions.redeeming_customers, 0) as redeeming_customers,

@@ -44,10 +44,7 @@ final as (
         customers.customer_id,
         coalesce(customer_orders.valid_orders, 0) as valid_orders,
         coalesce(customer_orders.coupon_orders, 0) as coupon_orders,
-        case
-            when customer_orders.valid_orders > 0
-                then cast(customer_orders.coupon_orders as {{ type_double() }}) / customer_orders.valid_orders
-        end as coupon_sensitivity,
+        {{ safe_divide('customer_orders.coupon_orders', 'customer_orders.valid_orders') }} as coupon_sensitivity,
         cast(coalesce(customer_orders.coupon_discount, 0) as {{ type_money() }}) as coupon_discount
     from customers
     cross join as_of
