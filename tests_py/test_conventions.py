@@ -11,10 +11,16 @@ from typing import Any
 
 import pytest
 
-from orchard import contract as raw_contract
 from conventions import (
-    MAX_VIEW_CHAIN, RULES, Violation, apply_exceptions, load_exceptions, spec_mart_names, violations,
+    MAX_VIEW_CHAIN,
+    RULES,
+    Violation,
+    apply_exceptions,
+    load_exceptions,
+    spec_mart_names,
+    violations,
 )
+from orchard import contract as raw_contract
 from warehouse import REPO_ROOT, dbt
 
 EXCEPTIONS = Path(__file__).with_name("conventions_exceptions.yml")
