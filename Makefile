@@ -17,27 +17,29 @@ RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@# The package itself (src/orchard), editable: its dependencies are the lock above.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-venv: $(VENV)/.installed  ## Create .venv and install the pinned lock file (once)
+venv: $(VENV)/.installed  ## Create .venv, install the pinned lock file and the orchard package (once)
 
 demo-data: venv  ## Generate the demo shop into data/raw when ORCHARD_RAW_DIR is unset and data/raw is empty
 	@if [ -z "$$ORCHARD_RAW_DIR" ] && [ -z "$$(ls -A $(DEFAULT_RAW_DIR) 2>/dev/null)" ]; then \
 		echo "No raw data: generating the demo shop into data/raw"; \
-		$(PY) scripts/generate_shop.py --out $(DEFAULT_RAW_DIR); \
+		$(PY) -m orchard.generator --out $(DEFAULT_RAW_DIR); \
 	fi
 
 build: demo-data  ## Set up, then load, audit (GX raw + mart suites, dbt tests), build and publish (dbt vars: ORCHARD_VARS='{...}')
-	@# build.py / build_engine.py read ORCHARD_VARS (YAML dbt vars) themselves, check them and pass them to every dbt step.
+	@# orchard.build / orchard.build_engine read ORCHARD_VARS (YAML dbt vars) themselves, check them and pass them to every dbt step.
 ifneq ($(filter postgres spark,$(ORCHARD_TARGET)),)
-	$(PY) scripts/build_engine.py --target $(ORCHARD_TARGET) --raw-dir "$(RAW_DIR)"
+	$(PY) -m orchard.build_engine --target $(ORCHARD_TARGET) --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse built on target $(ORCHARD_TARGET) (profiles.yml; schemas raw, staging, intermediate, quarantine, marts)"
 else
-	$(PY) scripts/build.py --raw-dir "$(RAW_DIR)"
+	$(PY) -m orchard.build --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready: $(ORCHARD_DUCKDB_PATH)"
 	@echo "  dashboard: make dashboard   (then open http://localhost:$(DASHBOARD_PORT))"
@@ -49,7 +51,7 @@ else
 endif
 
 build-daily: venv  ## Daily incremental run on top of the published warehouse (DuckDB): only the latest days are reworked
-	$(PY) scripts/build.py --daily --raw-dir "$(RAW_DIR)"
+	$(PY) -m orchard.build --daily --raw-dir "$(RAW_DIR)"
 	@echo
 	@echo "Warehouse ready (daily run): $(ORCHARD_DUCKDB_PATH)"
 
@@ -72,7 +74,7 @@ lint: venv  ## sqlfluff over every model and analysis
 # make bench BENCH_SIZES=5000 for a quick run; BENCH_ARGS passes more options (see --help).
 BENCH_SIZES ?= 5000,100000,1000000
 bench: venv  ## Time every build stage vs the floor, pandas and a daily incremental, per shop size (BENCH_SIZES)
-	$(PY) scripts/benchmark.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
+	$(PY) -m orchard.bench --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 clean:  ## Remove dbt artefacts and the default warehouse file (keeps .venv and data/raw)
 	rm -rf target logs $(CURDIR)/data/orchard.duckdb $(CURDIR)/data/orchard.duckdb.building \

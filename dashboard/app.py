@@ -2,7 +2,8 @@
 
 Read-only over the published warehouse ($ORCHARD_DUCKDB_PATH, default
 data/orchard.duckdb). The sidebar's date range and channels apply to every page;
-the SQL behind each figure is in data.py, the shared sidebar in ui.py.
+the SQL behind each figure is in orchard.dashboard.data (src/orchard/dashboard/data.py), the
+shared sidebar in orchard.dashboard.ui.
 """
 
 from __future__ import annotations

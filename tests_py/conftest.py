@@ -17,7 +17,7 @@ DIRTY_SHOP = {"customers": 800, "days": 120, "end_date": "2025-12-31", "seed": 1
 
 
 def _generate(out_dir: Path, spec: dict) -> Path:
-    from generate_shop import generate_shop
+    from orchard.generator.cli import generate_shop
 
     generate_shop(out_dir, progress=False, **spec)
     return out_dir
@@ -48,7 +48,7 @@ def dirty_warehouse(dirty_raw_dir: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="session")
 def online_retail_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """UCI Online Retail mapped into the raw contract (no sessions, coupons or costs)."""
-    from import_online_retail import import_online_retail
+    from orchard.importers.online_retail import import_online_retail
 
     source = SHARED_DATA / "online_retail" / "online_retail.parquet"
     if not source.exists():

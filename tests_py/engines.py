@@ -3,7 +3,7 @@
 A PostgreSQL server comes from the environment (ORCHARD_PG_*, as .ci/run
 exports after .ci/start-engines) or, when none is set, from .ci/start-engines
 itself for the test session. Spark runs as a local session in a directory of
-its own (ORCHARD_SPARK_DIR). Each engine build is scripts/build_engine.py, the
+its own (ORCHARD_SPARK_DIR). Each engine build is src/orchard/build_engine.py, the
 same command `make build ORCHARD_TARGET=<engine>` runs.
 """
 
@@ -79,7 +79,7 @@ class EngineBuild:
 
 
 def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[str, str]) -> EngineBuild:
-    """scripts/build_engine.py into its own dbt target/log folders; raises BuildFailed with the output tail."""
+    """src/orchard/build_engine.py into its own dbt target/log folders; raises BuildFailed with the output tail."""
     work_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
     env.update({
@@ -88,7 +88,7 @@ def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[
         **env_extra,
     })
     started = time.perf_counter()
-    result = run([str(VENV_BIN / "python"), "scripts/build_engine.py", "--target", target, "--raw-dir", str(raw_dir)],
+    result = run([str(VENV_BIN / "python"), "-m", "orchard.build_engine", "--target", target, "--raw-dir", str(raw_dir)],
                  env)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-80:])

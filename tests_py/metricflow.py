@@ -18,7 +18,7 @@ import pandas as pd
 
 from warehouse import REPO_ROOT, VENV_BIN, BuildFailed, Warehouse, _env
 
-PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests", "analyses", "scripts")
+PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests", "analyses")
 
 
 @dataclass(frozen=True)

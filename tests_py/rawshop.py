@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from raw_contract import REQUIRED_TABLES, TABLES
+from orchard.contract import REQUIRED_TABLES, TABLES
 from warehouse import BuildFailed, Warehouse, dbt, load
 
 Format = Literal["parquet", "csv"]

@@ -16,10 +16,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from benchmark import ALL_STAGES, ORACLE_MARTS, check_disk
-from load_raw import find_file, reader_sql
-from raw_contract import TABLES
-from shop_split import PARENTS, TIMESTAMPS, split_shop
+from orchard.bench import ALL_STAGES, ORACLE_MARTS, check_disk
+from orchard.load import find_file, reader_sql
+from orchard.contract import TABLES
+from orchard.split import PARENTS, TIMESTAMPS, split_shop
 from warehouse import REPO_ROOT
 
 TINY_SHOP = {"customers": 200, "days": 30, "end_date": "2025-12-31", "seed": 5, "dirty_rate": 0.02}
@@ -29,7 +29,7 @@ CUTOFF = date(2025, 12, 31)
 @pytest.fixture(scope="module")
 def tiny_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A dirty tiny shop: null and unreadable times and orphan keys go through the split too."""
-    from generate_shop import generate_shop
+    from orchard.generator.cli import generate_shop
 
     out = tmp_path_factory.mktemp("tiny_raw")
     generate_shop(out, progress=False, **TINY_SHOP)
@@ -126,7 +126,7 @@ def test_benchmark_prints_every_stage_figure_and_ratio(tmp_path: Path) -> None:
     """A 200-customer shop, dbt limited to one staging model and its sources; quality and docs skipped."""
     figures = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, "scripts/benchmark.py", "--sizes", "200", "--days", "30", "--skip", "quality",
+        [sys.executable, "-m", "orchard.bench", "--sizes", "200", "--days", "30", "--skip", "quality",
          "--skip", "docs", "--select", "+stg_shop__orders", "--work-dir", str(tmp_path / "work"),
          "--json", str(figures)],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False)

@@ -1,4 +1,4 @@
-"""Tests of scripts/clv.py: the CDNOW paper estimates, lifetimes as a reference, planted parameters.
+"""Tests of src/orchard/clv.py: the CDNOW paper estimates, lifetimes as a reference, planted parameters.
 
 lifetimes (test-only dependency) is the reference implementation the module
 must agree with; clv.py itself never imports it.
@@ -18,9 +18,10 @@ import pytest
 from scipy.optimize import approx_fprime, minimize
 from scipy.special import hyp2f1
 
-import clv
+from orchard import clv
+from orchard.paths import SHARED_DATA
 
-CDNOW_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
+CDNOW_DIR = SHARED_DATA / "cdnow"
 
 # The paper's T ends at the start of 1997-09-30: customer 1 (first purchase
 # 1997-01-01) has T = 272 / 7 = 38.86 weeks in FHL's data, and the warehouse's

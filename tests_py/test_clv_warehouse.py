@@ -1,6 +1,6 @@
 """Predicted CLV through the whole warehouse, proven on the CDNOW sample.
 
-The CDNOW 1/10 sample goes in through the raw contract (scripts/import_cdnow.py),
+The CDNOW 1/10 sample goes in through the raw contract (src/orchard/importers/cdnow.py),
 dbt fits BG/NBD and Gamma-Gamma in its Python models, and the marts must give
 the published estimates of Fader, Hardie and Lee (2005) and the same per-customer
 predictions as the `lifetimes` package (a test-only reference).
@@ -28,7 +28,7 @@ CLV_SELECTION = "+clv_model_parameters +customer_ltv +clv_validation"
 @pytest.fixture(scope="module")
 def cdnow_calibration(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The sample's 39-week calibration period, as of its last day (the paper's T convention)."""
-    from import_cdnow import import_cdnow
+    from orchard.importers.cdnow import import_cdnow
 
     source = SHARED_DATA / "cdnow" / "CDNOW_sample.txt"
     raw = tmp_path_factory.mktemp("cdnow_calibration_raw")
@@ -40,7 +40,7 @@ def cdnow_calibration(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 @pytest.fixture(scope="module")
 def cdnow_full(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The whole sample to 1998-06-30, holdout from the calibration end (273 days)."""
-    from import_cdnow import import_cdnow
+    from orchard.importers.cdnow import import_cdnow
 
     raw = tmp_path_factory.mktemp("cdnow_full_raw")
     import_cdnow(SHARED_DATA / "cdnow" / "CDNOW_sample.txt", raw)

@@ -115,7 +115,7 @@ def test_super_referrers_are_the_top_decile_of_referrers(clean_raw_dir: Path, cl
 
 
 def test_export_writes_hashed_ids_only(clean_warehouse: Warehouse, tmp_path: Path) -> None:
-    from export_audiences import AUDIENCES, export
+    from orchard.audiences import AUDIENCES, export
 
     counts = export(clean_warehouse.duckdb_path, tmp_path)
     members = clean_warehouse.table("marts.audiences")

@@ -1,11 +1,10 @@
 """The dashboard (dashboard/) headless through streamlit.testing.v1.AppTest: every page renders
 without an exception, and the figures it shows equal those computed here with pandas from
-the warehouse's fact and dimension tables (not through dashboard/data.py)."""
+the warehouse's fact and dimension tables (not through orchard.dashboard.data)."""
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -13,12 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from streamlit.testing.v1 import AppTest
+
 from metricflow import marts_named
+from orchard.dashboard import ui
 from warehouse import REPO_ROOT, Warehouse
-
-sys.path.insert(0, str(REPO_ROOT / "dashboard"))  # the app imports its modules flat, as `streamlit run` does
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +30,6 @@ def warehouse(clean_warehouse: Warehouse) -> Iterator[Warehouse]:
     os.environ["ORCHARD_DUCKDB_PATH"] = str(clean_warehouse.duckdb_path)
     yield clean_warehouse
     # The app caches its read-only connection; close it so that later tests (dbt, mf) can lock the file.
-    import ui
-
     ui.connection(str(clean_warehouse.duckdb_path)).close()
     ui.connection.clear()
     if previous is None:
@@ -213,11 +209,11 @@ def active_in_month(warehouse: Warehouse, month: pd.Period) -> int:
 
 
 def test_dashboard_exposure_lists_every_mart_it_reads() -> None:
-    """The exposure in models/exposures.yml must name every mart dashboard/data.py reads."""
+    """The exposure in models/exposures.yml must name every mart orchard.dashboard.data reads."""
     import yaml
 
     exposures = yaml.safe_load((REPO_ROOT / "models" / "exposures.yml").read_text())["exposures"]
     dashboard = next(e for e in exposures if e["name"] == "orchard_dashboard")
     declared = {ref.split("'")[1] for ref in dashboard["depends_on"] if ref.startswith("ref(")}
-    reads = marts_named((REPO_ROOT / "dashboard" / "data.py").read_text())
+    reads = marts_named((REPO_ROOT / "src" / "orchard" / "dashboard" / "data.py").read_text())
     assert reads and reads <= declared, reads - declared

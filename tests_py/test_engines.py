@@ -4,7 +4,7 @@ One small shop with every table, the generator's dirt, and unreadable text in
 two CSV files is built on the three engines; every column marts.md lists, of
 every mart, must be equal (money to the cent, other numbers within 1e-9), and
 the quarantine must hold the same rows per table and reason. The CLV fit runs
-as dbt Python models on DuckDB and as the fit step (scripts/clv.py) elsewhere,
+as dbt Python models on DuckDB and as the fit step (src/orchard/clv.py) elsewhere,
 so clv_model_parameters and customer_ltv compare the two paths too. On
 PostgreSQL the reader role may read the marts and nothing else.
 """
@@ -53,7 +53,7 @@ def _unreadable_csv(raw_dir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def engine_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from generate_shop import generate_shop
+    from orchard.generator.cli import generate_shop
 
     out = tmp_path_factory.mktemp("engine_raw")
     generate_shop(out, progress=False, **ENGINE_SHOP)
@@ -114,11 +114,11 @@ def read_postgres(server: PostgresServer, sql: str) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def read_spark(engine_spark: EngineBuild) -> Iterator:
     """A query function over the Spark build (one session for the test run, after dbt has let go of the metastore)."""
-    import raw_engines
+    from orchard import engines
 
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in engine_spark.env.items() if k.startswith(("ORCHARD_", "DBT_PROFILES"))})
-    engine = raw_engines.connect("spark")
+    engine = engines.connect("spark")
     yield engine.query
     engine.close()
     os.environ.clear()

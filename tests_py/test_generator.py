@@ -1,4 +1,4 @@
-"""Tests of scripts/generate_shop.py: contract shape, determinism, clean-data
+"""Tests of src/orchard/generator/cli.py: contract shape, determinism, clean-data
 invariants, the planted truths recovered from the raw files with pandas (an
 implementation independent of the generator's), and every dirty-row case.
 
@@ -17,9 +17,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-import generate_shop
-import raw_contract
-from generate_shop import PLANTED
+from orchard.generator import cli as generate_shop
+from orchard import contract as raw_contract
+from orchard.generator.planted import PLANTED
 
 END = date(2025, 12, 31)
 CUSTOMERS = 4000
@@ -495,7 +495,7 @@ def recount(raw: dict[str, pd.DataFrame], table: str, case: str) -> int:
 
 
 def test_every_dirty_case_is_injected_and_counted_exactly(dirty: tuple[Path, dict[str, dict[str, int]]]) -> None:
-    from shop_generator.dirty import CASES
+    from orchard.generator.dirty import CASES
 
     directory, manifest = dirty
     raw = read_all(directory)

@@ -1,4 +1,4 @@
-"""Tests of the declarative export importer (scripts/import_export.py, scripts/importers/, mappings/).
+"""Tests of the declarative export importer (src/orchard/importers/export.py, src/orchard/importers/, mappings/).
 
 The fixture exports under tests_py/fixtures/ are written from each format's
 documented column list, with its quirks (Shopify: order fields only on the first
@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import import_export
-from importers.parsing import parse_integer, parse_money, parse_timestamp
-from raw_contract import TABLES
+from orchard.importers import export as import_export
+from orchard.importers.parsing import parse_integer, parse_money, parse_timestamp
+from orchard.contract import TABLES
 from warehouse import REPO_ROOT, Warehouse, build_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,4 +1,4 @@
-"""Tests of the dataset importers (scripts/import_online_retail.py, scripts/import_cdnow.py).
+"""Tests of the dataset importers (src/orchard/importers/online_retail.py, src/orchard/importers/cdnow.py).
 
 They run the importers on the real files under ../shared/data (skipped when the
 files are absent) and check the written parquet against the contract and
@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import import_cdnow
-import import_online_retail
-from raw_contract import CHANNELS, ORDER_STATUSES, REQUIRED_TABLES, TABLES
+from orchard.importers import cdnow as import_cdnow
+from orchard.importers import online_retail as import_online_retail
+from orchard.contract import CHANNELS, ORDER_STATUSES, REQUIRED_TABLES, TABLES
 
 # The contract's logical types as Arrow types, written out independently of the importers.
 EXPECTED_ARROW: dict[str, pa.DataType] = {

@@ -8,7 +8,7 @@ last day and also holds what an incremental run gets wrong most easily:
 - a later cancellation: an order from weeks before, valid in the history,
   cancelled on the last day, which renumbers its customer's valid orders;
 - a new first order on the last day (a customer's first valid order).
-The history is published by a full build (scripts/build.py, as `make build`),
+The history is published by a full build (src/orchard/build.py, as `make build`),
 the full shop by a daily run on top of it (`--daily`, as `make build-daily`),
 and a full refresh of the full shop is built beside them; every table of every
 schema built by dbt must hold the same rows.
@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from shop_split import split_shop
+from orchard.split import split_shop
 from warehouse import VENV_BIN, Warehouse, _env, dbt, load, run
 
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ def _write(frame: pd.DataFrame, raw_dir: Path, table: str) -> None:
 
 def _deliveries(tmp: Path) -> tuple[Path, Path, dict[str, object]]:
     """(history dir, full dir, the planted facts) for the generated shop."""
-    from generate_shop import generate_shop
+    from orchard.generator.cli import generate_shop
 
     generated = tmp / "generated"
     generate_shop(generated, progress=False, **SHOP)
@@ -105,7 +105,7 @@ def _publish(raw_dir: Path, work_dir: Path, daily: bool) -> Warehouse:
     """What `make build` (full refresh) or `make build-daily` does, quality suites and docs aside."""
     published = work_dir / "orchard.duckdb"
     env = _env(published, {"DBT_TARGET_PATH": str(work_dir / "target"), "DBT_LOG_PATH": str(work_dir / "logs")})
-    result = run([str(VENV_BIN / "python"), "scripts/build.py", "--raw-dir", str(raw_dir), "--duckdb-path",
+    result = run([str(VENV_BIN / "python"), "-m", "orchard.build", "--raw-dir", str(raw_dir), "--duckdb-path",
                   str(published), "--skip-quality", "--skip-docs", "--skip-bi-copy", *(["--daily"] if daily else [])],
                  env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

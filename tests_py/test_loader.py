@@ -1,4 +1,4 @@
-"""The raw loader (scripts/load_raw.py) against the raw contract.
+"""The raw loader (src/orchard/load.py) against the raw contract.
 
 Broken raw directories must stop the load with exit code 2 and one line
 "orchard: <file>: ..." naming the file (and the table/column where relevant),
@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from rawshop import Format, RawShop, build, minimal_shop, money, write_frame
-from raw_contract import REQUIRED_TABLES, SQL_TYPES, TABLES
+from orchard.contract import REQUIRED_TABLES, SQL_TYPES, TABLES
 from warehouse import Warehouse, load
 
 OPTIONAL_TABLES = [name for name, table in TABLES.items() if not table.required]

@@ -25,7 +25,14 @@ select
     {{ safe_cast("' 2 '", 'bigint') }} as padded_integer,
     {{ safe_cast("'2025-03-01T11:15:00+02:00'", 'timestamp') }} as offset_timestamp,
     {{ safe_cast("'not a date'", 'timestamp') }} as bad_timestamp,
-    {{ sha256("'a@b.com'") }} as email_hash
+    {{ sha256("'a@b.com'") }} as email_hash,
+    {{ safe_divide('7', '2') }} as integer_ratio,
+    {{ safe_divide('cast(1 as decimal(18, 2))', 'cast(3 as decimal(18, 2))') }} as money_ratio,
+    {{ safe_divide('5', '0') }} as ratio_over_zero,
+    {{ safe_divide('5', 'cast(null as integer)') }} as ratio_over_null,
+    {{ safe_divide('-3', '-4') }} as negative_ratio,
+    {{ is_valid_order("'cancelled'") }} as is_cancelled_valid,
+    {{ is_valid_order("'returned'") }} as is_returned_valid
 """
 
 
@@ -68,3 +75,16 @@ def test_sha256_is_the_hex_digest(rendered: dict[str, object]) -> None:
     import hashlib
 
     assert rendered["email_hash"] == hashlib.sha256(b"a@b.com").hexdigest()
+
+
+def test_safe_divide_is_float_division_and_null_without_a_denominator(rendered: dict[str, object]) -> None:
+    assert rendered["integer_ratio"] == 3.5  # not integer division
+    assert rendered["money_ratio"] == 1 / 3  # decimals divide as floats, exactly as Python does
+    assert rendered["ratio_over_zero"] is None
+    assert rendered["ratio_over_null"] is None
+    assert rendered["negative_ratio"] == 0.75  # any non-zero denominator divides, not only positive ones
+
+
+def test_is_valid_order_drops_only_cancelled_orders(rendered: dict[str, object]) -> None:
+    assert rendered["is_cancelled_valid"] is False
+    assert rendered["is_returned_valid"] is True

@@ -58,13 +58,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from oracle import FUNNEL_STEPS as STEPS
 from oracle import Oracle, assert_frames_match, day_number, read_mart, to_date
 from warehouse import Warehouse, build_warehouse, dbt
 
 pytestmark = pytest.mark.slow
 
 RATE = 1e-9
-STEPS = ("product_view", "add_to_cart", "begin_checkout", "purchase")
 CONFIDENCE_LEVEL = 0.95  # dbt var experiment_confidence_level (default)
 # Large enough that the planted lift (0.35 -> 0.42) has ~97% power; the seed is fixed, so
 # both outcomes below are facts about this shop, not chances.
@@ -441,7 +441,7 @@ def two_proportion_p_value(x_v: int, n_v: int, x_c: int, n_c: int) -> float | No
 
 @pytest.fixture(scope="session")
 def experiment_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from generate_shop import generate_shop
+    from orchard.generator.cli import generate_shop
 
     out = tmp_path_factory.mktemp("experiment_raw")
     generate_shop(out, progress=False, **EXPERIMENT_SHOP)
@@ -575,7 +575,7 @@ def _experiment_row(warehouse: Warehouse, experiment_id: str) -> pd.Series:
 def test_planted_lift_is_detected(experiment_warehouse: Warehouse) -> None:
     """checkout_button_2025 plants 0.35 -> 0.42: significant at 5%, the CI excludes 0 and holds
     the planted difference."""
-    from generate_shop import PLANTED
+    from orchard.generator.planted import PLANTED
 
     truth = PLANTED.experiments["checkout_button_2025"].conversion
     row = _experiment_row(experiment_warehouse, "checkout_button_2025")

@@ -312,7 +312,7 @@ def test_product_role_summary(shop) -> None:
 
 
 def _confusion_table(warehouse) -> pd.DataFrame:
-    from generate_shop import PLANTED
+    from orchard.generator.planted import PLANTED
 
     roles = warehouse.query("select product_id, product_role from marts.product_performance")
     roles["archetype"] = roles["product_id"].map(PLANTED.product_archetypes)

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from build import BI_STORAGE_VERSION, report_freshness, write_bi_copy
+from orchard.build import BI_STORAGE_VERSION, report_freshness, write_bi_copy
 from rawshop import minimal_shop
 from warehouse import Warehouse, _env, load
 

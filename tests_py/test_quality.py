@@ -1,8 +1,8 @@
-"""The Great Expectations suites (scripts/quality/, scripts/check_quality.py).
+"""The Great Expectations suites (src/orchard/quality/, src/orchard/quality/cli.py).
 
 Raw suites (read from the clean layer after dbt): clean and real shops pass, the
 dirty shop only warns, with counts equal to the raw files'; orders whose dates
-are all in a wrong format block, and scripts/build.py stops before publishing;
+are all in a wrong format block, and src/orchard/build.py stops before publishing;
 one customer in five with that format only warns.
 Mart suites: the fixture shops pass; a corrupted copy of a warehouse fails naming
 the mart, the column and the bad value (a rate above 1, an item line that no
@@ -23,18 +23,18 @@ import pandas as pd
 import pytest
 import yaml
 
-import build as build_script
-from load_raw import load_raw, reader_sql
-from quality.core import is_blocking
-from quality.mart_suites import MARTS, mart_datasets
-from quality.raw_suites import enum_columns, raw_datasets
-from quality.report import Finding, StageReport, format_report
-from quality.runner import run_stage
-from raw_contract import ORDER_STATUSES, TABLES
+from orchard import build as build_script
+from orchard.load import load_raw, reader_sql
+from orchard.quality.core import is_blocking
+from orchard.quality.mart_suites import MARTS, mart_datasets
+from orchard.quality.raw_suites import enum_columns, raw_datasets
+from orchard.quality.report import Finding, StageReport, format_report
+from orchard.quality.runner import run_stage
+from orchard.contract import ORDER_STATUSES, TABLES
 from rawshop import minimal_shop
 from warehouse import REPO_ROOT, Warehouse
 
-CLI = [sys.executable, str(REPO_ROOT / "scripts" / "check_quality.py")]
+CLI = [sys.executable, "-m", "orchard.quality"]
 
 
 def findings(report: StageReport, dataset: str, column: str | None = None) -> list[Finding]:
@@ -140,7 +140,7 @@ def test_raw_suites_need_staging(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def misformatted_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], Path, Path, str]:
-    """scripts/build.py on a CSV shop whose orders all carry a day-first ordered_at, and one
+    """src/orchard/build.py on a CSV shop whose orders all carry a day-first ordered_at, and one
     customer in five a day-first signed_up_at. dbt builds staging only (the raw suites read
     nothing else, and a tiny shop need not pay for the marts). Returns the steps run, the
     published path, the file the build wrote, and the build's error."""

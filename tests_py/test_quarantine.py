@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from rawshop import RawShop, build, money
-from raw_contract import TABLES
+from orchard.contract import TABLES
 from warehouse import Warehouse, dbt
 
 pytestmark = pytest.mark.slow

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generate_shop import PLANTED
+from orchard.generator.planted import PLANTED
 from oracle import Oracle, assert_frames_match, read_mart
-from raw_contract import CHANNELS
-from shop_generator.population import SIGNUP_MIX
+from orchard.contract import CHANNELS
+from orchard.generator.population import SIGNUP_MIX
 from warehouse import Warehouse
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 """Reliability of the build: write-audit-publish, idempotence, and a catalogue of awkward inputs.
 
 Every build here is a tiny shop (minimal_shop plus one more order) built with
-`scripts/build.py --skip-quality --skip-docs` into its own file under tmp_path,
+`python -m orchard.build --skip-quality --skip-docs` into its own file under tmp_path,
 with its own dbt target and log folders (DBT_TARGET_PATH / DBT_LOG_PATH), so
 these tests never touch the developer's warehouse or the repo's target/.
 
@@ -67,7 +67,7 @@ FAST = ["--skip-quality", "--skip-docs"]
 
 
 def build_cmd(raw_dir: Path, published: Path, options: list[str] | None = None) -> list[str]:
-    return [str(VENV_BIN / "python"), "scripts/build.py", "--raw-dir", str(raw_dir),
+    return [str(VENV_BIN / "python"), "-m", "orchard.build", "--raw-dir", str(raw_dir),
             "--duckdb-path", str(published), *(FAST if options is None else options)]
 
 
@@ -287,7 +287,7 @@ def test_killed_builds_then_normal_build_match_clean_build(baseline: Baseline, t
 def test_publish_refuses_to_remove_a_wal_in_use(tmp_path: Path) -> None:
     """A `.wal` is only stale when no process has the file open for writing; otherwise publish
     stops with one line rather than pull the log from under a live writer."""
-    from build import StepFailed, remove_stale_wal
+    from orchard.build import StepFailed, remove_stale_wal
 
     published = tmp_path / "orchard.duckdb"
     writer = subprocess.Popen([str(VENV_BIN / "python"), "-c",
@@ -554,7 +554,7 @@ CHANGED_VARS = {
 
 
 def test_every_var_has_a_documented_range_and_its_default_is_in_it() -> None:
-    from orchard_vars import RULES, check, project_defaults
+    from orchard.vars import RULES, check, project_defaults
 
     assert RULES.keys() == project_defaults().keys()
     check(None, "defaults")  # raises VarError on a default outside its range
@@ -727,7 +727,7 @@ def test_signup_is_never_after_the_first_valid_order(signup_shop: Published) -> 
 def test_first_visit_is_never_after_the_signup(signup_shop: Published) -> None:
     visitors = rows(signup_shop.published, "select anonymous_id, first_session_id, first_visit_at, "
                                            "first_visit_channel, first_visit_device_type, first_session_at "
-                                           "from intermediate.int_visitors order by anonymous_id")
+                                           "from intermediate.int_visitors_summarized order by anonymous_id")
     assert visitors == [
         ("A-C1", "S1", datetime(2025, 3, 1, 9, 0), "direct", "desktop", datetime(2025, 3, 1, 9, 0)),
         ("A-C3", None, C3_SIGNUP, "social", "unknown", datetime(2025, 3, 5, 12, 0)),

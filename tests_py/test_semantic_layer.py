@@ -126,6 +126,6 @@ def test_exposures_name_every_consumer_and_what_it_reads(semantic: SemanticProje
         assert exposure["depends_on"]["nodes"], name
     reads = {e: {n.split(".")[-1] for n in exposures[e]["depends_on"]["nodes"]} for e in exposures}
     # What a consumer's code reads must be declared, or the lineage graph would lie.
-    export_script = (REPO_ROOT / "scripts" / "export_audiences.py").read_text()
+    export_script = (REPO_ROOT / "src" / "orchard" / "audiences.py").read_text()
     assert marts_named(export_script) <= reads["crm_audience_export"]
     assert {"net_revenue", "aov"} <= reads["orchard_dashboard"], "the dashboard shows these metrics"

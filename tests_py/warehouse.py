@@ -47,7 +47,6 @@ def _env(duckdb_path: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env.update({
         "DBT_PROFILES_DIR": str(REPO_ROOT),
         "ORCHARD_DUCKDB_PATH": str(duckdb_path),
-        "ORCHARD_SCRIPTS_DIR": str(REPO_ROOT / "scripts"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })
     env.update(extra or {})
@@ -61,7 +60,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 def load(raw_dir: Path, duckdb_path: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the raw loader; returns the process so tests can assert its message."""
     env = _env(duckdb_path, env_extra)
-    return run([str(VENV_BIN / "python"), "scripts/load_raw.py", "--raw-dir", str(raw_dir),
+    return run([str(VENV_BIN / "python"), "-m", "orchard.load", "--raw-dir", str(raw_dir),
                 "--duckdb-path", str(duckdb_path)], env)
 
 

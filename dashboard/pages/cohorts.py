@@ -3,8 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
-import data
-import ui
+from orchard.dashboard import data, ui
 
 con, f = ui.con(), ui.filters()
 st.title("Cohorts")

@@ -3,10 +3,18 @@
     one entry per raw table with its columns in contract order, their types,
     how each is cleaned, and the quarantine checks in the order they apply.
     It drives the one macro that builds every base_shop__* table
-    (shop_base.sql), so a raw column or a rule is added here and nowhere else
-    in dbt. tests_py/test_shop_contract.py checks it against
-    scripts/raw_contract.py (the Python side of the same contract).
+    (shop_base.sql), and it is the contract's one source: src/orchard/contract.py
+    (the loader, the generator, the importers, the quality suites) parses this
+    YAML block out of this file, so a raw column or a rule is added here and
+    nowhere else. Keep the block plain YAML (no Jinja inside):
+    tests_py/test_shop_contract.py checks that dbt and Python read the same.
+    Enum vocabularies are the var `enums` (dbt_project.yml), read by both too.
 
+    Table keys:
+      description    one line: what a row is
+      required_file  true: the shop must export the table (else it reads as empty)
+      primary_key, required_key (the key columns that may not be null, default
+      all), updated_at (the version column of conflicting duplicates)
     Column keys:
       type      string | timestamp | date | money | integer | boolean | enum
       enum      the var enums.<name> vocabulary (type enum)
@@ -20,11 +28,14 @@
       non_positive, negative_money, negative_count, bounds (allow_future),
       before (column < other), between, email, unique_across, foreign_key
       (optional_parent: only checked when the parent table has rows),
-      within_parent_quantity (returns), order_lines (order_items <-> orders).
+      within_parent_quantity (returns), order_lines (order_items <-> orders:
+      the parent's clean and quarantine models read this table's base).
 #}
 {% macro shop_contract() -%}
 {%- set spec -%}
 customers:
+  description: One row per registered account.
+  required_file: true
   primary_key: [customer_id]
   updated_at: updated_at
   columns:
@@ -44,6 +55,8 @@ customers:
     - {kind: bounds, column: updated_at}
     - {kind: email, column: email}
 products:
+  description: One row per sellable item (SKU).
+  required_file: true
   primary_key: [product_id]
   columns:
     - {name: product_id, type: string}
@@ -58,6 +71,7 @@ products:
   checks:
     - {kind: negative_money, columns: [list_price, unit_cost]}
 sessions:
+  description: One row per visit (web or app).
   primary_key: [session_id]
   columns:
     - {name: session_id, type: string}
@@ -77,6 +91,7 @@ sessions:
     - {kind: before, column: ended_at, other: started_at, reason: ended_before_started}
     - {kind: foreign_key, column: customer_id, parent: customers, parent_key: customer_id}
 events:
+  description: One row per tracked action inside a session.
   primary_key: [event_id]
   columns:
     - {name: event_id, type: string}
@@ -93,6 +108,8 @@ events:
     - {kind: foreign_key, column: session_id, parent: sessions, parent_key: session_id}
     - {kind: foreign_key, column: product_id, parent: products, parent_key: product_id}
 orders:
+  description: One row per order, latest state.
+  required_file: true
   primary_key: [order_id]
   updated_at: updated_at
   columns:
@@ -113,6 +130,8 @@ orders:
     - {kind: foreign_key, column: customer_id, parent: customers, parent_key: customer_id}
     - {kind: foreign_key, column: session_id, parent: sessions, parent_key: session_id, optional_parent: true}
 order_items:
+  description: One row per order line.
+  required_file: true
   primary_key: [order_item_id]
   columns:
     - {name: order_item_id, type: string}
@@ -127,8 +146,9 @@ order_items:
     - {kind: negative_money, columns: [unit_price, unit_cost, item_discount_amount]}
     - {kind: foreign_key, column: order_id, parent: orders, parent_key: order_id}
     - {kind: foreign_key, column: product_id, parent: products, parent_key: product_id}
-    - {kind: order_lines}
+    - {kind: order_lines, parent: orders}
 returns:
+  description: One row per refunded return.
   primary_key: [return_id]
   columns:
     - {name: return_id, type: string}
@@ -144,6 +164,7 @@ returns:
     - {kind: foreign_key, column: order_item_id, parent: order_items, parent_key: order_item_id}
     - {kind: within_parent_quantity, column: order_item_id, parent: order_items, parent_key: order_item_id}
 coupons:
+  description: One row per coupon definition.
   primary_key: [coupon_id]
   columns:
     - {name: coupon_id, type: string}
@@ -162,6 +183,7 @@ coupons:
     - {kind: before, column: valid_to, other: valid_from, reason: valid_to_before_valid_from}
     - {kind: unique_across, column: coupon_code, key: coupon_id, reason: duplicate_coupon_code}
 coupon_issuances:
+  description: A coupon granted to one customer.
   primary_key: [issuance_id]
   columns:
     - {name: issuance_id, type: string}
@@ -177,6 +199,7 @@ coupon_issuances:
     - {kind: foreign_key, column: coupon_id, parent: coupons, parent_key: coupon_id}
     - {kind: foreign_key, column: customer_id, parent: customers, parent_key: customer_id}
 marketing_touches:
+  description: One message sent to one customer.
   primary_key: [touch_id]
   columns:
     - {name: touch_id, type: string}
@@ -192,6 +215,7 @@ marketing_touches:
     - {kind: bounds, column: clicked_at}
     - {kind: foreign_key, column: customer_id, parent: customers, parent_key: customer_id}
 marketing_spend:
+  description: Spend per day, channel and campaign.
   primary_key: [spend_date, channel, campaign]
   required_key: [spend_date, channel]
   columns:
@@ -206,6 +230,7 @@ marketing_spend:
     - {kind: negative_count, columns: [impressions, clicks]}
     - {kind: bounds, column: spend_date}
 experiment_assignments:
+  description: A/B test exposure.
   primary_key: [experiment_id, anonymous_id]
   columns:
     - {name: experiment_id, type: string}
@@ -215,6 +240,7 @@ experiment_assignments:
   checks:
     - {kind: bounds, column: assigned_at}
 reviews:
+  description: Product reviews.
   primary_key: [review_id]
   columns:
     - {name: review_id, type: string}

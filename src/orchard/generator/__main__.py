@@ -1,0 +1,7 @@
+"""`python -m orchard.generator`: the command line of orchard.generator.cli (`--help` explains it)."""
+
+import sys
+
+from orchard.generator.cli import main
+
+sys.exit(main())
