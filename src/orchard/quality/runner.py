@@ -9,26 +9,32 @@ of the latest run of each.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import logging
 import shutil
 import time
 import warnings
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import duckdb
 import great_expectations as gx
 import pandas as pd
-from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+from great_expectations.core.expectation_validation_result import (
+    ExpectationSuiteValidationResult,
+    ExpectationValidationResult,
+)
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from .core import Dataset, fresh
 from .mart_suites import mart_datasets, registered_marts
+from .parts import PART_ROWS, merge_results, part_count, part_query
 from .raw_suites import raw_datasets
 from .report import Finding, StageReport, findings_from
 
@@ -37,6 +43,7 @@ SITE = "orchard"
 MARKER = ".orchard-quality-docs"
 RESULT_FORMAT = "SUMMARY"
 PARTIAL_UNEXPECTED = 20
+QUALITY_DUCKDB_MEMORY = "2GB"
 
 
 class WarehouseError(Exception):
@@ -51,7 +58,7 @@ def _quiet_gx() -> None:
 
 
 def _context(site_dir: Path) -> AbstractDataContext:
-    """An in-memory context with one pandas data source and one data docs site."""
+    """An in-memory context with one data docs site (each validation adds its own data source)."""
     _quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -60,7 +67,6 @@ def _context(site_dir: Path) -> AbstractDataContext:
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
-    context.data_sources.add_pandas(SITE)
     return context
 
 
@@ -74,22 +80,51 @@ def _first_line(error: BaseException) -> str:
 
 
 def _validate(context: AbstractDataContext, dataset: Dataset, frame: pd.DataFrame,
-              run_name: str, result_format_name: str = RESULT_FORMAT) -> ExpectationSuiteValidationResult:
-    asset = context.data_sources.get(SITE).add_dataframe_asset(name=dataset.name)
+              run_name: str, result_format_name: str = RESULT_FORMAT, name: str | None = None
+              ) -> ExpectationSuiteValidationResult:
+    name = name or dataset.name
+    # A data source of its own, deleted after the run: a data source's execution engine caches
+    # every batch and per-row metric it computed (about 0.5 GB per million rows otherwise kept).
+    source = context.data_sources.add_pandas(f"{SITE}: {name}")
+    asset = source.add_dataframe_asset(name=name)
     batch = asset.add_batch_definition_whole_dataframe("whole table")
     # All expectations at once: suite.add_expectation re-serialises the whole suite each time.
     suite = context.suites.add(gx.ExpectationSuite(
-        name=dataset.name, expectations=[fresh(e) for e in dataset.expectations],
+        name=name, expectations=[fresh(e) for e in dataset.expectations],
         meta={"description": dataset.description, "notes": list(dataset.notes)}))
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=dataset.name, data=batch, suite=suite))
+        gx.ValidationDefinition(name=name, data=batch, suite=suite))
     index = [c for c in dataset.index_columns if c in frame.columns]
     result_format: dict[str, object] = {"result_format": result_format_name,
                                         "partial_unexpected_count": PARTIAL_UNEXPECTED}
     if index:
         result_format["unexpected_index_column_names"] = index
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
-                          run_id=RunIdentifier(run_name=run_name))
+    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
+                            run_id=RunIdentifier(run_name=run_name))
+    context.data_sources.delete(source.name)
+    return result
+
+
+def validate_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, dataset: Dataset,
+                     run_name: str, result_format_name: str = RESULT_FORMAT, max_rows: int = PART_ROWS
+                     ) -> tuple[list[ExpectationValidationResult], set[str]]:
+    """The dataset's results and its frame's columns; read and validated in parts (parts.py)
+    when it has more than max_rows rows. Raises duckdb.Error when the query fails."""
+    parts = part_count(con, dataset, max_rows)
+    if parts == 1:
+        frame = con.execute(dataset.query).df()
+        result = _validate(context, dataset, frame, run_name, result_format_name)
+        return list(result.results), set(frame.columns)
+    per_part, columns = [], set()
+    for part in range(parts):
+        frame = con.execute(part_query(dataset, part, parts)).df()
+        columns = set(frame.columns)
+        result = _validate(context, dataset, frame, run_name, result_format_name,
+                           name=f"{dataset.name} (part {part + 1} of {parts})")
+        per_part.append(list(result.results))
+        del frame, result
+        gc.collect()  # GX's objects hold the frame in reference cycles; free it before the next part
+    return merge_results(per_part, PARTIAL_UNEXPECTED), columns
 
 
 def _prepare_site(site_dir: Path) -> None:
@@ -141,7 +176,9 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
     _prepare_site(site_dir)
     context = _context(site_dir)
     try:
-        con = duckdb.connect(str(duckdb_path), read_only=True)
+        # DuckDB's buffer pool otherwise keeps up to 80% of RAM of table blocks cached
+        # while the frames are validated beside it; the suites' scans need little.
+        con = duckdb.connect(str(duckdb_path), read_only=True, config={"memory_limit": QUALITY_DUCKDB_MEMORY})
     except duckdb.Error as error:
         raise WarehouseError(f"{duckdb_path}: cannot be opened: {_first_line(error)}") from None
     with con:
@@ -159,19 +196,18 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
                 report.notes.append(f"skipped {dataset.name}: {', '.join(missing)} not built yet")
                 continue
             try:
-                frame = con.execute(dataset.query).df()
+                results, columns = validate_dataset(
+                    con, context, dataset, run_name=stage,
+                    # Raw frames are a few outcome rows each: every failing row is a finding of its own.
+                    result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT)
             except duckdb.Error as error:
                 report.findings.append(Finding(
                     dataset.name, "(table)", "readable", True, f"cannot be read: {_first_line(error)}",
                     why="a table that cannot be read cannot be checked or built"))
                 continue
-            # Raw frames are a few outcome rows each: every failing row is a finding of its own.
-            result = _validate(context, dataset, frame, run_name=stage,
-                               result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT)
             report.datasets += 1
             report.expectations += len(dataset.expectations)
-            report.findings += findings_from(dataset.name, result.results, set(frame.columns),
-                                             dataset.index_columns)
+            report.findings += findings_from(dataset.name, results, columns, dataset.index_columns)
             report.notes += [f"{dataset.name}: {note}" for note in dataset.notes]
         if stage == "marts" and not only:
             built = {r.split(".", 1)[1] for r in existing if r.startswith("marts.")}
@@ -183,7 +219,7 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
     context.build_data_docs(site_names=[SITE])
     report.seconds = time.perf_counter() - started
     (site_dir / "summary.json").write_text(json.dumps({
-        "stage": stage, "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "stage": stage, "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "datasets": report.datasets, "expectations": report.expectations,
         "blocking": len(report.blocking), "warnings": len(report.warnings),
     }))
