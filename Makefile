@@ -65,7 +65,10 @@ test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL 
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory lint
 
-lint: venv  ## sqlfluff over every model and analysis
+PY_SOURCES := src tests_py dashboard models
+lint: venv  ## sqlfluff over every model and analysis; ruff (lint and format check) over the Python
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	@# The dbt templater opens a DuckDB connection: give it a scratch file, never the warehouse
 	@# (which may not exist yet on a fresh clone).
 	@mkdir -p target

@@ -19,8 +19,9 @@ left, right = st.columns(2)
 left.plotly_chart(px.funnel(steps, x="sessions", y="step", title="Session funnel"), width="stretch")
 acquisition = data.acquisition(con, f)
 totals = acquisition[["visitors", "signups", "first_orders"]].sum()
-right.plotly_chart(px.funnel(x=totals.values, y=totals.index, title="Acquisition funnel (first-visit weeks)"),
-                   width="stretch")
+right.plotly_chart(
+    px.funnel(x=totals.values, y=totals.index, title="Acquisition funnel (first-visit weeks)"), width="stretch"
+)
 
 st.subheader("By channel")
 st.dataframe(data.session_funnel(con, f, by="channel"), hide_index=True, width="stretch")

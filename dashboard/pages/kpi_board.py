@@ -21,15 +21,18 @@ row = st.columns(5)
 row[0].metric("DAU", ui.count(summary["dau"]))
 row[1].metric("MAU", ui.count(summary["mau"]))
 row[2].metric("Stickiness (DAU/MAU)", ui.rate(summary["stickiness"]))
-row[3].metric("Alert rules firing", ui.count(alerts["rule_id"].nunique()), f"{len(alerts)} breaches",
-              delta_color="off", delta_arrow="off")
+row[3].metric(
+    "Alert rules firing",
+    ui.count(alerts["rule_id"].nunique()),
+    f"{len(alerts)} breaches",
+    delta_color="off",
+    delta_arrow="off",
+)
 
 series = data.kpi_series(con, f)
 left, right = st.columns(2)
-left.plotly_chart(px.line(series, x="date_day", y="net_revenue", title="Net revenue per day"),
-                  width="stretch")
-right.plotly_chart(px.line(series, x="date_day", y=["dau", "wau", "mau"], title="Active customers"),
-                   width="stretch")
+left.plotly_chart(px.line(series, x="date_day", y="net_revenue", title="Net revenue per day"), width="stretch")
+right.plotly_chart(px.line(series, x="date_day", y=["dau", "wau", "mau"], title="Active customers"), width="stretch")
 
 st.subheader("Alerts firing")
 if alerts.empty:

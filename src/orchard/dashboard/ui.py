@@ -41,8 +41,9 @@ def filters() -> data.Filters:
     # While the second date is being picked the widget holds one date.
     start, end = picked if isinstance(picked, (tuple, list)) and len(picked) == 2 else (first, last)
     chosen = st.sidebar.multiselect("Channels (all when empty)", data.channels(con()), key="channels")
-    st.sidebar.caption("Customers and products show the state as of the build; the KPI board is shop-wide "
-                       "(kpi_daily has no channel).")
+    st.sidebar.caption(
+        "Customers and products show the state as of the build; the KPI board is shop-wide (kpi_daily has no channel)."
+    )
     st.sidebar.caption(f"Warehouse: {data.warehouse_path()}")
     return data.Filters(start=start, end=end, channels=tuple(chosen))
 

@@ -15,9 +15,10 @@ import logging
 import shutil
 import time
 import warnings
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import duckdb
 import great_expectations as gx
@@ -55,11 +56,14 @@ def _context(site_dir: Path) -> AbstractDataContext:
     _quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    context.add_data_docs_site(SITE, {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    context.add_data_docs_site(
+        SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     context.data_sources.add_pandas(SITE)
     return context
 
@@ -73,23 +77,34 @@ def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _validate(context: AbstractDataContext, dataset: Dataset, frame: pd.DataFrame,
-              run_name: str, result_format_name: str = RESULT_FORMAT) -> ExpectationSuiteValidationResult:
+def _validate(
+    context: AbstractDataContext,
+    dataset: Dataset,
+    frame: pd.DataFrame,
+    run_name: str,
+    result_format_name: str = RESULT_FORMAT,
+) -> ExpectationSuiteValidationResult:
     asset = context.data_sources.get(SITE).add_dataframe_asset(name=dataset.name)
     batch = asset.add_batch_definition_whole_dataframe("whole table")
     # All expectations at once: suite.add_expectation re-serialises the whole suite each time.
-    suite = context.suites.add(gx.ExpectationSuite(
-        name=dataset.name, expectations=[fresh(e) for e in dataset.expectations],
-        meta={"description": dataset.description, "notes": list(dataset.notes)}))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=dataset.name, data=batch, suite=suite))
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=dataset.name,
+            expectations=[fresh(e) for e in dataset.expectations],
+            meta={"description": dataset.description, "notes": list(dataset.notes)},
+        )
+    )
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=dataset.name, data=batch, suite=suite))
     index = [c for c in dataset.index_columns if c in frame.columns]
-    result_format: dict[str, object] = {"result_format": result_format_name,
-                                        "partial_unexpected_count": PARTIAL_UNEXPECTED}
+    result_format: dict[str, object] = {
+        "result_format": result_format_name,
+        "partial_unexpected_count": PARTIAL_UNEXPECTED,
+    }
     if index:
         result_format["unexpected_index_column_names"] = index
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
-                          run_id=RunIdentifier(run_name=run_name))
+    return definition.run(
+        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=RunIdentifier(run_name=run_name)
+    )
 
 
 def _prepare_site(site_dir: Path) -> None:
@@ -135,8 +150,9 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
     started = time.perf_counter()
     report = StageReport(stage)
     if not duckdb_path.exists():
-        raise WarehouseError(f"{duckdb_path}: warehouse file not found (run `make build`, or python -m orchard.load "
-                             "and dbt build)")
+        raise WarehouseError(
+            f"{duckdb_path}: warehouse file not found (run `make build`, or python -m orchard.load and dbt build)"
+        )
     site_dir = docs_dir / stage
     _prepare_site(site_dir)
     context = _context(site_dir)
@@ -150,10 +166,16 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
         for dataset in (d for d in datasets if selected(d.name, only)):
             missing = [r for r in dataset.requires if r not in existing]
             if missing and stage == "raw":
-                report.findings.append(Finding(
-                    dataset.name, "(table)", "staging built", True,
-                    f"{', '.join(missing)} not found: run dbt build first (the raw suites read its outcome)",
-                    why="the raw suites read the clean layer dbt builds"))
+                report.findings.append(
+                    Finding(
+                        dataset.name,
+                        "(table)",
+                        "staging built",
+                        True,
+                        f"{', '.join(missing)} not found: run dbt build first (the raw suites read its outcome)",
+                        why="the raw suites read the clean layer dbt builds",
+                    )
+                )
                 continue
             if missing:
                 report.notes.append(f"skipped {dataset.name}: {', '.join(missing)} not built yet")
@@ -161,32 +183,51 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
             try:
                 frame = con.execute(dataset.query).df()
             except duckdb.Error as error:
-                report.findings.append(Finding(
-                    dataset.name, "(table)", "readable", True, f"cannot be read: {_first_line(error)}",
-                    why="a table that cannot be read cannot be checked or built"))
+                report.findings.append(
+                    Finding(
+                        dataset.name,
+                        "(table)",
+                        "readable",
+                        True,
+                        f"cannot be read: {_first_line(error)}",
+                        why="a table that cannot be read cannot be checked or built",
+                    )
+                )
                 continue
             # Raw frames are a few outcome rows each: every failing row is a finding of its own.
-            result = _validate(context, dataset, frame, run_name=stage,
-                               result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT)
+            result = _validate(
+                context,
+                dataset,
+                frame,
+                run_name=stage,
+                result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT,
+            )
             report.datasets += 1
             report.expectations += len(dataset.expectations)
-            report.findings += findings_from(dataset.name, result.results, set(frame.columns),
-                                             dataset.index_columns)
+            report.findings += findings_from(dataset.name, result.results, set(frame.columns), dataset.index_columns)
             report.notes += [f"{dataset.name}: {note}" for note in dataset.notes]
         if stage == "marts" and not only:
             built = {r.split(".", 1)[1] for r in existing if r.startswith("marts.")}
             unchecked = sorted(built - registered_marts())
             if unchecked:
-                report.notes.append(f"marts without a suite (add one to quality/mart_suites.py): "
-                                    f"{', '.join(unchecked)}")
+                report.notes.append(
+                    f"marts without a suite (add one to quality/mart_suites.py): {', '.join(unchecked)}"
+                )
     _quiet_gx()
     context.build_data_docs(site_names=[SITE])
     report.seconds = time.perf_counter() - started
-    (site_dir / "summary.json").write_text(json.dumps({
-        "stage": stage, "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-        "datasets": report.datasets, "expectations": report.expectations,
-        "blocking": len(report.blocking), "warnings": len(report.warnings),
-    }))
+    (site_dir / "summary.json").write_text(
+        json.dumps(
+            {
+                "stage": stage,
+                "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "datasets": report.datasets,
+                "expectations": report.expectations,
+                "blocking": len(report.blocking),
+                "warnings": len(report.warnings),
+            }
+        )
+    )
     _write_landing_page(docs_dir)
     report.docs_index = str(site_dir / "index.html")
     return report
