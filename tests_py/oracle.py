@@ -929,19 +929,38 @@ def read_mart(warehouse, relation: str, cents: tuple[str, ...] = ()) -> pd.DataF
     return warehouse.query(f"select * from {relation}")
 
 
+@dataclass(frozen=True)
+class MartCheck:
+    """A mart and the oracle frame it must equal, as data: the key columns, the columns compared
+    exactly, those compared within a tolerance, the money columns read as integer cents, and the
+    oracle's attribute holding the expected frame (default: the mart's name)."""
+
+    mart: str
+    key: tuple[str, ...]
+    exact: tuple[str, ...] = ()
+    close: tuple[tuple[str, float], ...] = ()
+    cents: tuple[str, ...] = ()
+    expected: str = ""
+
+    def assert_holds(self, warehouse, oracle) -> pd.DataFrame:
+        """Read the mart, compare it with the oracle's frame, return it for any further assertion."""
+        expected = getattr(oracle, self.expected or self.mart)
+        return assert_mart_matches(warehouse, self.mart, expected, self.key, self.exact, dict(self.close), self.cents)
+
+
 def assert_mart_matches(
     warehouse,
     mart: str,
     expected: pd.DataFrame,
-    key: list[str],
-    exact: list[str] = (),
+    key: list[str] | tuple[str, ...],
+    exact: list[str] | tuple[str, ...] = (),
     close: dict[str, float] | None = None,
     cents: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The usual oracle check in one call: read marts.<mart> (money in `cents` as integer cents),
     assert_frames_match it with `expected`, and return it for any further assertion."""
     actual = read_mart(warehouse, f"marts.{mart}", cents)
-    assert_frames_match(mart, expected, actual, key, exact, close)
+    assert_frames_match(mart, expected, actual, list(key), list(exact), close)
     return actual
 
 
