@@ -23,8 +23,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchard import cli
 from orchard.split import split_shop
-from warehouse import VENV_BIN, Warehouse, _env, dbt, load, run
+from warehouse import Warehouse, _env, dbt, load, run
 
 pytestmark = pytest.mark.slow
 
@@ -109,22 +110,8 @@ def _publish(raw_dir: Path, work_dir: Path, daily: bool) -> Warehouse:
     """What `make build` (full refresh) or `make build-daily` does, quality suites and docs aside."""
     published = work_dir / "orchard.duckdb"
     env = _env(published, {"DBT_TARGET_PATH": str(work_dir / "target"), "DBT_LOG_PATH": str(work_dir / "logs")})
-    result = run(
-        [
-            str(VENV_BIN / "python"),
-            "-m",
-            "orchard.build",
-            "--raw-dir",
-            str(raw_dir),
-            "--duckdb-path",
-            str(published),
-            "--skip-quality",
-            "--skip-docs",
-            "--skip-bi-copy",
-            *(["--daily"] if daily else []),
-        ],
-        env,
-    )
+    options = ["--skip-quality", "--skip-docs", "--skip-bi-copy", *(["--daily"] if daily else [])]
+    result = run(cli.command("build", "--raw-dir", raw_dir, "--duckdb-path", published, *options), env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return Warehouse(raw_dir, published, work_dir)
 

@@ -36,6 +36,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchard import cli
 from rawshop import RawShop, minimal_shop, write_frame
 from warehouse import REPO_ROOT, VENV_BIN, _env, dbt, load
 
@@ -68,16 +69,9 @@ FAST = ["--skip-quality", "--skip-docs"]
 
 
 def build_cmd(raw_dir: Path, published: Path, options: list[str] | None = None) -> list[str]:
-    return [
-        str(VENV_BIN / "python"),
-        "-m",
-        "orchard.build",
-        "--raw-dir",
-        str(raw_dir),
-        "--duckdb-path",
-        str(published),
-        *(FAST if options is None else options),
-    ]
+    return cli.command(
+        "build", "--raw-dir", raw_dir, "--duckdb-path", published, *(FAST if options is None else options)
+    )
 
 
 @dataclass

@@ -10,11 +10,14 @@ st.title("Cohorts")
 st.caption("Dn retention: share of a signup day's cohort active on day n; cohorts too young for Dn are left out.")
 
 summary = data.retention_summary(con, f)
-row = st.columns(4)
-row[0].metric("Signups", ui.count(summary["signups"]))
-row[1].metric("D1 retention", ui.rate(summary["d1_retention"]))
-row[2].metric("D7 retention", ui.rate(summary["d7_retention"]))
-row[3].metric("D30 retention", ui.rate(summary["d30_retention"]))
+ui.metric_row(
+    {
+        "Signups": ui.count(summary["signups"]),
+        "D1 retention": ui.rate(summary["d1_retention"]),
+        "D7 retention": ui.rate(summary["d7_retention"]),
+        "D30 retention": ui.rate(summary["d30_retention"]),
+    }
+)
 
 daily = data.daily_retention(con, f)
 st.plotly_chart(

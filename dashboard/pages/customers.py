@@ -11,14 +11,16 @@ st.caption("As of the build, by acquisition channel. Stage transitions: the mont
 
 stages = data.lifecycle_stages(con, f)
 clv = data.clv(con, f)
-row = st.columns(4)
-row[0].metric("Customers", ui.count(stages["customers"].sum()))
-row[1].metric(
-    "Active + new + reactivated",
-    ui.count(stages.loc[stages["lifecycle_stage"].isin(["active", "new", "reactivated"]), "customers"].sum()),
+ui.metric_row(
+    {
+        "Customers": ui.count(stages["customers"].sum()),
+        "Active + new + reactivated": ui.count(
+            stages.loc[stages["lifecycle_stage"].isin(["active", "new", "reactivated"]), "customers"].sum()
+        ),
+        "Mean predicted CLV": ui.money(clv["predicted_clv"].mean() if len(clv) else None),
+        "Mean p_alive": ui.rate(clv["p_alive"].mean() if len(clv) else None),
+    }
 )
-row[2].metric("Mean predicted CLV", ui.money(clv["predicted_clv"].mean() if len(clv) else None))
-row[3].metric("Mean p_alive", ui.rate(clv["p_alive"].mean() if len(clv) else None))
 
 grid = data.rfm_grid(con, f)
 left, right = st.columns(2)

@@ -11,11 +11,14 @@ st.title("Growth")
 coupons = data.coupons(con)
 channels = data.channel_economics(con, f)
 experiments = data.experiments(con)
-row = st.columns(3)
 issued = coupons["issued"].sum()
-row[0].metric("Coupon redemption rate", ui.rate(coupons["redeemed"].sum() / issued if issued else None))
-row[1].metric("Marketing spend", ui.money(channels["spend"].sum()))
-row[2].metric("New customers", ui.count(channels["new_customers"].sum()))
+ui.metric_row(
+    {
+        "Coupon redemption rate": ui.rate(coupons["redeemed"].sum() / issued if issued else None),
+        "Marketing spend": ui.money(channels["spend"].sum()),
+        "New customers": ui.count(channels["new_customers"].sum()),
+    }
+)
 
 st.subheader("Channels")
 st.caption(
@@ -36,11 +39,14 @@ st.caption(
     "k-factor = referred signups / customers active in the month."
 )
 referral = data.referral(con, f)
-row = st.columns(3)
 signups = referral["signups"].sum()
-row[0].metric("Referral share", ui.rate(referral["referred_signups"].sum() / signups if signups else None))
-row[1].metric("K-factor (last month)", ui.ratio(referral["k_factor"].iloc[-1] if len(referral) else None))
-row[2].metric("Referred signups", ui.count(referral["referred_signups"].sum()))
+ui.metric_row(
+    {
+        "Referral share": ui.rate(referral["referred_signups"].sum() / signups if signups else None),
+        "K-factor (last month)": ui.ratio(referral["k_factor"].iloc[-1] if len(referral) else None),
+        "Referred signups": ui.count(referral["referred_signups"].sum()),
+    }
+)
 st.plotly_chart(
     px.line(
         referral,

@@ -10,15 +10,12 @@ st.title("Products")
 st.caption("Over the trailing product window as of the build (var product_window_days).")
 
 matrix = data.product_matrix(con)
-row = st.columns(len(matrix))
-for column, role in zip(row, matrix.itertuples(), strict=True):
-    column.metric(
-        f"{role.product_role} products",
-        ui.count(role.products),
-        f"{ui.rate(role.net_revenue_share)} of net revenue",
-        delta_color="off",
-        delta_arrow="off",
-    )
+ui.metric_row(
+    {
+        f"{role.product_role} products": (ui.count(role.products), f"{ui.rate(role.net_revenue_share)} of net revenue")
+        for role in matrix.itertuples()
+    }
+)
 
 products = data.products(con)
 left, right = st.columns(2)

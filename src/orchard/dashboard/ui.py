@@ -48,6 +48,17 @@ def filters() -> data.Filters:
     return data.Filters(start=start, end=end, channels=tuple(chosen))
 
 
+def metric_row(metrics: dict[str, str | tuple[str, str]], columns: int | None = None) -> None:
+    """One row of figures, left to right, in `columns` columns (default: one a figure; more keep the
+    grid of the row above); a (value, note) pair shows the note under the value, uncoloured."""
+    slots = st.columns(columns or len(metrics))
+    for column, (label, shown) in zip(slots[: len(metrics)], metrics.items(), strict=True):
+        if isinstance(shown, tuple):
+            column.metric(label, shown[0], shown[1], delta_color="off", delta_arrow="off")
+        else:
+            column.metric(label, shown)
+
+
 def money(value: object) -> str:
     return "–" if _missing(value) else f"{float(value):,.2f}"
 

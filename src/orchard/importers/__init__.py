@@ -14,6 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from orchard import cli
 from orchard.io import ImporterError
 
@@ -43,6 +45,28 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--replace", action="store_true", help="remove contract table files already in --out before writing"
+    )
+
+
+def buyers_as_customers(
+    customer_id: pd.Series, signed_up_at: pd.Series, country: object, email_domain: str
+) -> pd.DataFrame:
+    """The customers table of a data set that only knows buyers: signed up at the first purchase,
+    acquired `direct`, a placeholder email on a reserved domain, no other profile fields."""
+    return pd.DataFrame(
+        {
+            "customer_id": customer_id,
+            "signed_up_at": signed_up_at,
+            "email": "customer-" + customer_id + "@" + email_domain,
+            "phone": None,
+            "country": country,
+            "city": None,
+            "birth_date": None,
+            "acquisition_channel": "direct",
+            "referrer_customer_id": None,
+            "anonymous_id": None,
+            "updated_at": signed_up_at,
+        }
     )
 
 

@@ -76,7 +76,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchard import cli
-from orchard.importers import add_import_options, run_import
+from orchard.importers import add_import_options, buyers_as_customers, run_import
 from orchard.io import ImporterError, check_out_dir, cost_cents, to_cents, write_tables
 from orchard.paths import SHARED_DATA
 
@@ -89,7 +89,6 @@ PRODUCT_ID = "CD"
 PRODUCT_CATEGORY = "music"
 EMAIL_DOMAIN = "cdnow.invalid"
 COUNTRY = "US"
-ACQUISITION_CHANNEL = "direct"
 
 
 @dataclass(frozen=True)
@@ -215,21 +214,7 @@ def build_customers(purchases: pd.DataFrame) -> pd.DataFrame:
     first = purchases.groupby("customer_id", sort=True)["purchase_date"].min()
     customer_id = first.index.to_series().astype("string").reset_index(drop=True)
     signed_up_at = first.reset_index(drop=True)
-    return pd.DataFrame(
-        {
-            "customer_id": customer_id,
-            "signed_up_at": signed_up_at,
-            "email": "customer-" + customer_id + "@" + EMAIL_DOMAIN,
-            "phone": None,
-            "country": COUNTRY,
-            "city": None,
-            "birth_date": None,
-            "acquisition_channel": ACQUISITION_CHANNEL,
-            "referrer_customer_id": None,
-            "anonymous_id": None,
-            "updated_at": signed_up_at,
-        }
-    )
+    return buyers_as_customers(customer_id, signed_up_at, COUNTRY, EMAIL_DOMAIN)
 
 
 def build_products(purchases: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:

@@ -132,7 +132,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchard import cli
-from orchard.importers import add_import_options, run_import
+from orchard.importers import add_import_options, buyers_as_customers, run_import
 from orchard.io import ImporterError, check_out_dir, cost_cents, to_cents, write_tables
 from orchard.paths import SHARED_DATA
 
@@ -149,7 +149,6 @@ SOURCE_COLUMNS: tuple[str, ...] = (
 )
 CANCELLATION_PREFIX = "C"
 EMAIL_DOMAIN = "online-retail.invalid"
-ACQUISITION_CHANNEL = "direct"
 UNKNOWN_COUNTRY = "ZZ"
 RETURN_REASON = "other"
 
@@ -438,21 +437,7 @@ def build_customers(lines: pd.DataFrame) -> pd.DataFrame:
     customer_id = signed_up_at.index.to_series().astype("string").reset_index(drop=True)
     signed_up_at = signed_up_at.reset_index(drop=True)
     country = main_countries(known)
-    return pd.DataFrame(
-        {
-            "customer_id": customer_id,
-            "signed_up_at": signed_up_at,
-            "email": "customer-" + customer_id + "@" + EMAIL_DOMAIN,
-            "phone": None,
-            "country": customer_id.map(country).astype("string"),
-            "city": None,
-            "birth_date": None,
-            "acquisition_channel": ACQUISITION_CHANNEL,
-            "referrer_customer_id": None,
-            "anonymous_id": None,
-            "updated_at": signed_up_at,
-        }
-    )
+    return buyers_as_customers(customer_id, signed_up_at, customer_id.map(country).astype("string"), EMAIL_DOMAIN)
 
 
 def product_names(product_id: pd.Series, description: pd.Series, positive_price: pd.Series) -> pd.Series:
