@@ -539,6 +539,31 @@ MARTS: tuple[Mart, ...] = (
     ),
 )
 
+
+def reconciliation(
+    name: str,
+    reads: tuple[str, ...],
+    key: str,
+    mart: str,
+    reference: str,
+    counts: tuple[str, ...] = (),
+    money: tuple[str, ...] = (),
+    description: str = "",
+) -> QueryCheck:
+    """A figure computed two ways: per key, `mart` (a relation or a parenthesised query) minus
+    `reference` (a query with the same key and figure names), a key on one side only counting the
+    other side as 0. Every <figure>_difference must be 0 (money compared as double, to the cent)."""
+    differences = [f"coalesce(m.{c}, 0) - coalesce(r.{c}, 0) as {c}_difference" for c in counts]
+    differences += [f"cast(coalesce(m.{c}, 0) - coalesce(r.{c}, 0) as double) as {c}_difference" for c in money]
+    sql = f"""
+        select coalesce(m.{key}, r.{key}) as {key}, {", ".join(differences)}
+        from {mart} as m
+        full outer join ({reference}) as r on m.{key} = r.{key}
+    """
+    figures = (*counts, *money)
+    return QueryCheck(name, reads, sql, (key,), (zero(*(f"{c}_difference" for c in figures)),), description)
+
+
 CHECKS: tuple[QueryCheck, ...] = (
     QueryCheck(
         "kpi_daily=fct_orders",
@@ -571,39 +596,19 @@ CHECKS: tuple[QueryCheck, ...] = (
         ),
         "Per day: kpi_daily's net revenue, gmv and orders minus those of fct_orders' valid orders.",
     ),
-    QueryCheck(
+    reconciliation(
         "fct_order_items=fct_orders",
         ("fct_order_items", "fct_orders"),
+        "order_id",
+        "marts.fct_orders",
         """
-        with lines as (
-            select order_id, sum(gmv) as gmv, sum(discount) as discount, sum(refund) as refund,
-                sum(net_revenue) as net_revenue, sum(cogs) as cogs, sum(gross_margin) as gross_margin
-            from marts.fct_order_items
-            group by order_id
-        )
-        select
-            coalesce(o.order_id, l.order_id) as order_id,
-            cast(coalesce(o.gmv, 0) - coalesce(l.gmv, 0) as double) as gmv_difference,
-            cast(coalesce(o.discount, 0) - coalesce(l.discount, 0) as double) as discount_difference,
-            cast(coalesce(o.refund, 0) - coalesce(l.refund, 0) as double) as refund_difference,
-            cast(coalesce(o.net_revenue, 0) - coalesce(l.net_revenue, 0) as double) as net_revenue_difference,
-            cast(coalesce(o.cogs, 0) - coalesce(l.cogs, 0) as double) as cogs_difference,
-            cast(coalesce(o.gross_margin, 0) - coalesce(l.gross_margin, 0) as double) as gross_margin_difference
-        from marts.fct_orders as o
-        full outer join lines as l on o.order_id = l.order_id
+        select order_id, sum(gmv) as gmv, sum(discount) as discount, sum(refund) as refund,
+            sum(net_revenue) as net_revenue, sum(cogs) as cogs, sum(gross_margin) as gross_margin
+        from marts.fct_order_items
+        group by order_id
         """,
-        ("order_id",),
-        (
-            zero(
-                "gmv_difference",
-                "discount_difference",
-                "refund_difference",
-                "net_revenue_difference",
-                "cogs_difference",
-                "gross_margin_difference",
-            ),
-        ),
-        "Per order: fct_orders' money figures minus the sums of its fct_order_items lines.",
+        money=("gmv", "discount", "refund", "net_revenue", "cogs", "gross_margin"),
+        description="Per order: fct_orders' money figures minus the sums of its fct_order_items lines.",
     ),
     QueryCheck(
         "fct_orders.first_orders",
@@ -624,27 +629,20 @@ CHECKS: tuple[QueryCheck, ...] = (
         ),
         "Per customer with valid orders: how many are flagged first.",
     ),
-    QueryCheck(
+    reconciliation(
         "dim_customers=fct_orders",
         ("dim_customers", "fct_orders"),
+        "customer_id",
+        "marts.dim_customers",
         """
-        with orders as (
-            select customer_id, count(*) as valid_orders, sum(net_revenue) as net_revenue
-            from marts.fct_orders
-            where is_valid
-            group by customer_id
-        )
-        select
-            coalesce(c.customer_id, o.customer_id) as customer_id,
-            coalesce(c.valid_orders, 0) - coalesce(o.valid_orders, 0) as valid_orders_difference,
-            cast(coalesce(c.lifetime_net_revenue, 0) - coalesce(o.net_revenue, 0) as double)
-                as lifetime_net_revenue_difference
-        from marts.dim_customers as c
-        full outer join orders as o on c.customer_id = o.customer_id
+        select customer_id, count(*) as valid_orders, sum(net_revenue) as lifetime_net_revenue
+        from marts.fct_orders
+        where is_valid
+        group by customer_id
         """,
-        ("customer_id",),
-        (zero("valid_orders_difference", "lifetime_net_revenue_difference"),),
-        "Per customer: dim_customers' lifetime figures minus their valid orders in fct_orders.",
+        counts=("valid_orders",),
+        money=("lifetime_net_revenue",),
+        description="Per customer: dim_customers' lifetime figures minus their valid orders in fct_orders.",
     ),
     QueryCheck(
         "cohort_retention_monthly=fct_orders",
@@ -686,25 +684,19 @@ CHECKS: tuple[QueryCheck, ...] = (
         ([between("retention_rate", 1, 1, "every cohort customer ordered in the cohort month")],),
         "Month 0 of each first-order cohort retains everyone.",
     ),
-    QueryCheck(
+    reconciliation(
         "cohort_retention_daily=dim_customers",
         ("cohort_retention_daily", "dim_customers", "dim_dates"),
+        "cohort_date",
+        "marts.cohort_retention_daily",
         f"""
-        with signups as (
-            select signup_date as cohort_date, count(*) as customers
-            from marts.dim_customers
-            where signup_date <= {AS_OF}
-            group by signup_date
-        )
-        select
-            coalesce(d.cohort_date, s.cohort_date) as cohort_date,
-            coalesce(d.cohort_size, 0) - coalesce(s.customers, 0) as cohort_size_difference
-        from marts.cohort_retention_daily as d
-        full outer join signups as s on d.cohort_date = s.cohort_date
+        select signup_date as cohort_date, count(*) as cohort_size
+        from marts.dim_customers
+        where signup_date <= {AS_OF}
+        group by signup_date
         """,
-        ("cohort_date",),
-        (zero("cohort_size_difference"),),
-        "Per signup day: the cohort size minus the customers who signed up that day.",
+        counts=("cohort_size",),
+        description="Per signup day: the cohort size minus the customers who signed up that day.",
     ),
     QueryCheck(
         "customer_lifecycle=dim_customers",
@@ -725,67 +717,46 @@ CHECKS: tuple[QueryCheck, ...] = (
         ),
         "Per customer signed up by the as-of date: the lifecycle rows and whether dim_customers agrees.",
     ),
-    QueryCheck(
+    reconciliation(
         "referral_monthly=dim_customers",
         ("referral_monthly", "dim_customers", "customer_referrals", "dim_dates"),
+        "month_start",
+        "marts.referral_monthly",
         f"""
-        with signups as (
-            select date_trunc('month', signup_date) as month_start, count(*) as signups,
-                count(*) filter (where is_referred) as referred_signups
-            from marts.dim_customers where signup_date <= {AS_OF} group by 1
-        )
-        select
-            coalesce(r.month_start, s.month_start) as month_start,
-            coalesce(r.signups, 0) - coalesce(s.signups, 0) as signups_difference,
-            coalesce(r.referred_signups, 0) - coalesce(s.referred_signups, 0) as referred_signups_difference
-        from marts.referral_monthly as r
-        full outer join signups as s on r.month_start = s.month_start
+        select date_trunc('month', signup_date) as month_start, count(*) as signups,
+            count(*) filter (where is_referred) as referred_signups
+        from marts.dim_customers where signup_date <= {AS_OF} group by 1
         """,
-        ("month_start",),
-        (zero("signups_difference", "referred_signups_difference"),),
-        "Per signup month: referral_monthly's signups and referred signups minus dim_customers'.",
+        counts=("signups", "referred_signups"),
+        description="Per signup month: referral_monthly's signups and referred signups minus dim_customers'.",
     ),
-    QueryCheck(
+    reconciliation(
         "customer_referrals=dim_customers",
         ("customer_referrals", "dim_customers"),
+        "customer_id",
+        "marts.customer_referrals",
         """
-        with referred as (
-            select referrer_customer_id as customer_id, count(*) as referred_customers
-            from marts.dim_customers where is_referred group by 1
-        )
-        select
-            coalesce(c.customer_id, r.customer_id) as customer_id,
-            coalesce(c.referred_customers, 0) - coalesce(r.referred_customers, 0) as referred_customers_difference
-        from marts.customer_referrals as c
-        full outer join referred as r on c.customer_id = r.customer_id
+        select referrer_customer_id as customer_id, count(*) as referred_customers
+        from marts.dim_customers where is_referred group by 1
         """,
-        ("customer_id",),
-        (zero("referred_customers_difference"),),
-        "Per referrer: customer_referrals' referred customers minus dim_customers' referred customers.",
+        counts=("referred_customers",),
+        description="Per referrer: customer_referrals' referred customers minus dim_customers' referred customers.",
     ),
-    QueryCheck(
+    reconciliation(
         "funnel_daily=fct_sessions",
         ("funnel_daily", "fct_sessions", "dim_dates"),
-        f"""
-        with funnel as (
+        "date_day",
+        """(
             select date_day, sum(sessions) as sessions, sum(purchase_sessions) as purchase_sessions
             from marts.funnel_daily group by date_day
-        ),
-        sessions as (
-            select session_date as date_day, count(*) as sessions,
-                count(*) filter (where reached_purchase) as purchase_sessions
-            from marts.fct_sessions where session_date <= {AS_OF} group by session_date
-        )
-        select
-            coalesce(f.date_day, s.date_day) as date_day,
-            coalesce(f.sessions, 0) - coalesce(s.sessions, 0) as sessions_difference,
-            coalesce(f.purchase_sessions, 0) - coalesce(s.purchase_sessions, 0) as purchase_sessions_difference
-        from funnel as f
-        full outer join sessions as s on f.date_day = s.date_day
+        )""",
+        f"""
+        select session_date as date_day, count(*) as sessions,
+            count(*) filter (where reached_purchase) as purchase_sessions
+        from marts.fct_sessions where session_date <= {AS_OF} group by session_date
         """,
-        ("date_day",),
-        (zero("sessions_difference", "purchase_sessions_difference"),),
-        "Per day: funnel_daily's sessions minus fct_sessions' sessions.",
+        counts=("sessions", "purchase_sessions"),
+        description="Per day: funnel_daily's sessions minus fct_sessions' sessions.",
     ),
 )
 
