@@ -28,8 +28,9 @@ def cost_ratio(text: str) -> float:
     return value
 
 
-def add_import_options(parser: argparse.ArgumentParser) -> None:
-    """--out, --assumed-cost-ratio and --replace: what every data-set importer asks."""
+def add_import_options(parser: argparse.ArgumentParser, source: Path | None, source_help: str) -> None:
+    """--source, --out, --assumed-cost-ratio and --replace: what every data-set importer asks."""
+    parser.add_argument("--source", type=Path, default=source, help=source_help)
     parser.add_argument(
         "--out",
         type=Path,

@@ -303,12 +303,6 @@ def iso_date(text: str) -> date:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = cli.parser("orchard-import-cdnow", __doc__)
     parser.add_argument(
-        "--source",
-        type=Path,
-        default=None,
-        help=f"CDNOW file, sample or master format. Default: {DEFAULT_SAMPLE} (with --master: {DEFAULT_MASTER})",
-    )
-    parser.add_argument(
         "--master", action="store_true", help="default --source to the full master file instead of the 1/10 sample"
     )
     parser.add_argument(
@@ -318,7 +312,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="YYYY-MM-DD",
         help="keep only purchases on or before this date (e.g. 1997-09-30 for calibration)",
     )
-    add_import_options(parser)
+    source_help = f"CDNOW file, sample or master format. Default: {DEFAULT_SAMPLE} (with --master: {DEFAULT_MASTER})"
+    add_import_options(parser, None, source_help)
     return parser.parse_args(argv)
 
 

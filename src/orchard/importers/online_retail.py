@@ -546,13 +546,9 @@ def import_online_retail(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = cli.parser("orchard-import-online-retail", __doc__)
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=DEFAULT_SOURCE,
-        help="Online Retail lines, parquet (or csv with the same header). Default: %(default)s",
+    add_import_options(
+        parser, DEFAULT_SOURCE, "Online Retail lines, parquet (or csv with the same header). Default: %(default)s"
     )
-    add_import_options(parser)
     return parser.parse_args(argv)
 
 

@@ -51,6 +51,14 @@ def _unknown(values: tuple[str, ...]) -> tuple[str, ...]:
 
 # The as-of date of the build: dim_dates runs from the first day with data to it.
 AS_OF = "(select max(date_day) from marts.dim_dates)"
+# The session funnel's counts, each step a subset of the one before.
+FUNNEL_SESSIONS = (
+    "sessions",
+    "product_view_sessions",
+    "add_to_cart_sessions",
+    "begin_checkout_sessions",
+    "purchase_sessions",
+)
 
 
 # --- helpers: each returns expectations marked blocking, with the reason ---------
@@ -398,13 +406,7 @@ MARTS: tuple[Mart, ...] = (
         "begin_checkout_sessions, purchase_sessions",
         (
             non_negative("purchase_sessions"),
-            ordered(
-                "sessions",
-                "product_view_sessions",
-                "add_to_cart_sessions",
-                "begin_checkout_sessions",
-                "purchase_sessions",
-            ),
+            ordered(*FUNNEL_SESSIONS),
         ),
     ),
     Mart(
@@ -485,13 +487,7 @@ MARTS: tuple[Mart, ...] = (
         "begin_checkout_sessions, purchase_sessions, overall_conversion, cart_abandonment_rate",
         (
             non_negative("purchase_sessions"),
-            ordered(
-                "sessions",
-                "product_view_sessions",
-                "add_to_cart_sessions",
-                "begin_checkout_sessions",
-                "purchase_sessions",
-            ),
+            ordered(*FUNNEL_SESSIONS),
             ordered("add_to_cart_sessions", "cart_abandoned_sessions"),
             rates(
                 "product_view_conversion",
