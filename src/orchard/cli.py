@@ -17,10 +17,10 @@ from orchard.paths import BIN, DEFAULT_DUCKDB_PATH, DEFAULT_RAW_DIR
 
 
 def parser(prog: str, description: str | None, epilog: str | None = None) -> argparse.ArgumentParser:
-    """A parser that prints the description (often the module's docstring) with its paragraphs as written."""
-    return argparse.ArgumentParser(
-        prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    """A parser whose help keeps a multi-line description (a module's docstring) as written and
+    wraps a one-paragraph description to the terminal."""
+    layout = argparse.RawDescriptionHelpFormatter if description and "\n" in description else argparse.HelpFormatter
+    return argparse.ArgumentParser(prog=prog, description=description, epilog=epilog, formatter_class=layout)
 
 
 def add_raw_dir(parser: argparse.ArgumentParser, what: str = "raw files") -> None:

@@ -30,7 +30,6 @@ parameters with that reason.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import math
 import sys
@@ -870,9 +869,9 @@ def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="orchard-clv",
-        description=(
+    parser = cli.parser(
+        "orchard-clv",
+        (
             "The CLV fit step for engines where dbt Python models do not run (PostgreSQL, Spark). "
             "Reads intermediate.int_customer_purchase_days and intermediate.int_clv_settings through "
             "the target's connection (profiles.yml), fits BG/NBD and Gamma-Gamma, and writes "

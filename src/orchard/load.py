@@ -224,9 +224,9 @@ def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-load",
-        description=(
+    parser = cli.parser(
+        "orchard-load",
+        (
             "Check a directory of raw shop files against the Orchard raw contract "
             "(../shared/spec/raw-contract.md) and create schema 'raw' in the DuckDB "
             "warehouse: a view per file, an empty typed table per absent optional table. "

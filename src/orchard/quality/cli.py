@@ -25,9 +25,9 @@ def command(stage: str, duckdb_path: Path, docs_dir: Path) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from orchard.quality.raw_suites import BLOCKING_BAD_SHARE
 
-    parser = argparse.ArgumentParser(
-        prog="orchard-quality",
-        description=(
+    parser = cli.parser(
+        "orchard-quality",
+        (
             "Validate the Orchard warehouse with Great Expectations, after dbt build and before publishing. "
             "'--stage raw' checks what staging made of each raw table (clean, quarantined with a reason, "
             "kept as 'unknown'), from per-reason counts of the staging tables: it never re-reads schema raw. "
@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "Prints every failing expectation with table, column and example values, writes HTML data docs, "
             "and exits 1 when a blocking expectation fails (0 otherwise; 2 when the warehouse cannot be opened)."
         ),
-        epilog=(
+        (
             "Blocking on raw data: a required table without clean rows, or over "
             f"{BLOCKING_BAD_SHARE:.0%} of a table's rows quarantined for a null key, or for an unreadable "
             "or missing value in one column. Every other quarantined or 'unknown' row is a warning with "
