@@ -7,11 +7,12 @@ empty DuckDB file, so the test checks the SQL the models actually get.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from warehouse import dbt
+from warehouse import REPO_ROOT, dbt
 
 QUERY = """
 select
@@ -88,3 +89,23 @@ def test_safe_divide_is_float_division_and_null_without_a_denominator(rendered: 
 def test_is_valid_order_drops_only_cancelled_orders(rendered: dict[str, object]) -> None:
     assert rendered["is_cancelled_valid"] is False
     assert rendered["is_returned_valid"] is True
+
+
+# The rules written once must stay written once: a model that builds its own calendar or
+# divides by hand would drift from dim_dates / safe_divide without any figure test noticing
+# on shops where the two agree.
+HAND_DIVISION = re.compile(r"as \{\{ type_double\(\) \}\}\)\s*/|\*\s*1\.0\s*/|/\s*nullif\(", re.IGNORECASE)
+
+
+def _model_sql() -> dict[str, str]:
+    return {str(path.relative_to(REPO_ROOT)): path.read_text() for path in (REPO_ROOT / "models").rglob("*.sql")}
+
+
+def test_only_the_calendar_model_builds_a_date_spine() -> None:
+    spines = sorted(name for name, sql in _model_sql().items() if "date_spine(" in sql)
+    assert spines == ["models/intermediate/core/int_dates_spanned.sql"], spines
+
+
+def test_ratios_go_through_safe_divide() -> None:
+    by_hand = sorted(name for name, sql in _model_sql().items() if HAND_DIVISION.search(sql))
+    assert by_hand == [], f"null-safe division written by hand (use safe_divide): {by_hand}"

@@ -48,6 +48,7 @@ orders_with_items as (
         coalesce(items_per_order.order_lines, 0) as order_lines,
         coalesce(items_per_order.units, 0) as units,
         cast(coalesce(items_per_order.gmv, 0) as {{ type_money() }}) as gmv,
+        orders.order_discount_amount,
         cast(orders.order_discount_amount + coalesce(items_per_order.item_discount, 0) as {{ type_money() }}) as discount,
         cast(coalesce(items_per_order.refund, 0) as {{ type_money() }}) as refund,
         cast(coalesce(items_per_order.cogs, 0) as {{ type_money() }}) as cogs,

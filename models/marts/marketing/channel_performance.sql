@@ -80,8 +80,7 @@ first_year_margins as (
         on acquired_customers.customer_id = orders.customer_id
     where
         orders.is_valid
-        and {{ dbt.datediff('acquired_customers.signup_date', 'orders.order_date', 'day') }} >= 0
-        and {{ dbt.datediff('acquired_customers.signup_date', 'orders.order_date', 'day') }} < 365
+        and {{ is_within_days('acquired_customers.signup_date', 'orders.order_date', 365) }}
     group by acquired_customers.customer_id
 ),
 

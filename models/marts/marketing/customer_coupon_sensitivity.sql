@@ -14,10 +14,6 @@ orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
-raw_orders as (
-    select * from {{ ref('stg_shop__orders') }}
-),
-
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
@@ -27,12 +23,10 @@ customer_orders as (
         orders.customer_id,
         count(*) as valid_orders,
         count(case when orders.coupon_code is not null then 1 end) as coupon_orders,
-        sum(case when orders.coupon_code is not null then raw_orders.order_discount_amount else 0 end)
+        sum(case when orders.coupon_code is not null then orders.order_discount_amount else 0 end)
             as coupon_discount
     from orders
     cross join as_of
-    inner join raw_orders
-        on orders.order_id = raw_orders.order_id
     where
         orders.is_valid
         and orders.order_date <= as_of.as_of_date
