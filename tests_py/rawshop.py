@@ -3,7 +3,7 @@
 A RawShop holds rows per contract table; every row starts from a valid default
 and a test overrides only the columns its case is about, so each bad row differs
 from a clean one in exactly the way the case names. Column lists and types come
-from raw_contract.TABLES, the same source the loader checks against.
+from orchard.contract.TABLES, the same source the loader checks against.
 """
 
 from __future__ import annotations

@@ -7,10 +7,11 @@ empty DuckDB file, so the test checks the SQL the models actually get.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from warehouse import dbt
+from warehouse import REPO_ROOT, dbt
 
 QUERY = """
 select
@@ -24,7 +25,14 @@ select
     {{ safe_cast("' 2 '", 'bigint') }} as padded_integer,
     {{ safe_cast("'2025-03-01T11:15:00+02:00'", 'timestamp') }} as offset_timestamp,
     {{ safe_cast("'not a date'", 'timestamp') }} as bad_timestamp,
-    {{ sha256("'a@b.com'") }} as email_hash
+    {{ sha256("'a@b.com'") }} as email_hash,
+    {{ safe_divide('7', '2') }} as integer_ratio,
+    {{ safe_divide('cast(1 as decimal(18, 2))', 'cast(3 as decimal(18, 2))') }} as money_ratio,
+    {{ safe_divide('5', '0') }} as ratio_over_zero,
+    {{ safe_divide('5', 'cast(null as integer)') }} as ratio_over_null,
+    {{ safe_divide('-3', '-4') }} as negative_ratio,
+    {{ is_valid_order("'cancelled'") }} as is_cancelled_valid,
+    {{ is_valid_order("'returned'") }} as is_returned_valid
 """
 
 
@@ -68,3 +76,36 @@ def test_sha256_is_the_hex_digest(rendered: dict[str, object]) -> None:
     import hashlib
 
     assert rendered["email_hash"] == hashlib.sha256(b"a@b.com").hexdigest()
+
+
+def test_safe_divide_is_float_division_and_null_without_a_denominator(rendered: dict[str, object]) -> None:
+    assert rendered["integer_ratio"] == 3.5  # not integer division
+    assert rendered["money_ratio"] == 1 / 3  # decimals divide as floats, exactly as Python does
+    assert rendered["ratio_over_zero"] is None
+    assert rendered["ratio_over_null"] is None
+    assert rendered["negative_ratio"] == 0.75  # any non-zero denominator divides, not only positive ones
+
+
+def test_is_valid_order_drops_only_cancelled_orders(rendered: dict[str, object]) -> None:
+    assert rendered["is_cancelled_valid"] is False
+    assert rendered["is_returned_valid"] is True
+
+
+# The rules written once must stay written once: a model that builds its own calendar or
+# divides by hand would drift from dim_dates / safe_divide without any figure test noticing
+# on shops where the two agree.
+HAND_DIVISION = re.compile(r"as \{\{ type_double\(\) \}\}\)\s*/|\*\s*1\.0\s*/|/\s*nullif\(", re.IGNORECASE)
+
+
+def _model_sql() -> dict[str, str]:
+    return {str(path.relative_to(REPO_ROOT)): path.read_text() for path in (REPO_ROOT / "models").rglob("*.sql")}
+
+
+def test_only_the_calendar_model_builds_a_date_spine() -> None:
+    spines = sorted(name for name, sql in _model_sql().items() if "date_spine(" in sql)
+    assert spines == ["models/intermediate/core/int_dates_spanned.sql"], spines
+
+
+def test_ratios_go_through_safe_divide() -> None:
+    by_hand = sorted(name for name, sql in _model_sql().items() if HAND_DIVISION.search(sql))
+    assert by_hand == [], f"null-safe division written by hand (use safe_divide): {by_hand}"

@@ -58,13 +58,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from oracle import FUNNEL_STEPS as STEPS
 from oracle import MartCheck, Oracle, assert_frames_match, day_number, read_mart, to_date
 from warehouse import Warehouse, build_warehouse, dbt
 
 pytestmark = pytest.mark.slow
 
 RATE = 1e-9
-STEPS = ("product_view", "add_to_cart", "begin_checkout", "purchase")
 COUPON_MONEY = ("discount_cost", "net_revenue")
 COUPON_RATE = (("redemption_rate", RATE),)
 CHANNEL_MONEY = ("spend", "ltv_365_gross_margin")

@@ -831,7 +831,7 @@ def test_first_visit_is_never_after_the_signup(signup_shop: Published) -> None:
         signup_shop.published,
         "select anonymous_id, first_session_id, first_visit_at, "
         "first_visit_channel, first_visit_device_type, first_session_at "
-        "from intermediate.int_visitors order by anonymous_id",
+        "from intermediate.int_visitors_summarized order by anonymous_id",
     )
     assert visitors == [
         ("A-C1", "S1", datetime(2025, 3, 1, 9, 0), "direct", "desktop", datetime(2025, 3, 1, 9, 0)),

@@ -18,8 +18,21 @@
 {%- set raw_columns = spec.columns | map(attribute='name') | list -%}
 {%- set foreign_keys = spec.get('checks', []) | selectattr('kind', 'equalto', 'foreign_key') | list -%}
 
-with source as (
-    select * from {{ source('shop', table_name) }}
+{%- set key_columns = spec.columns | selectattr('name', 'in', spec.primary_key) | list -%}
+
+{#- Keys held by more than one raw row, from a scan of the key columns only: the rows of the
+    other keys (nearly all) skip the duplicate windows. The raw relation is named, not put in
+    a CTE, in its three scans: a CTE read three times is materialized (DuckDB, PostgreSQL),
+    which at 100M rows cost more than the scans. -#}
+with duplicated_keys as (
+    select
+        {%- for column in key_columns %}
+        {{ shop_typed_value(column) }} as duplicated_{{ column.name }},
+        {%- endfor %}
+        1 as has_duplicated_key
+    from {{ source('shop', table_name) }}
+    group by {% for column in key_columns %}{{ shop_typed_value(column) }}{{ ', ' if not loop.last }}{% endfor %}
+    having count(*) > 1
 ),
 
 {% for fk in foreign_keys %}
@@ -36,41 +49,12 @@ parent_{{ loop.index }} as (
 ),
 {% endfor %}
 
-typed as (
-    select
-        {%- for column in spec.columns %}
-        {{ shop_typed_value(column) }} as {{ column.name }},
-        {%- endfor %}
-        coalesce(
-            {%- for column in spec.columns if column.type not in ['string', 'enum'] %}
-            {{ shop_unreadable_reason(column) }},
-            {%- endfor %}
-            null
-        ) as invalid_value_reason,
-        {{ row_fingerprint(raw_columns) }} as raw_fingerprint
-    from source
+rows_of_single_keys as (
+    {{ shop_typed_rows(table_name, spec, raw_columns, key_columns, duplicated=false) }}
 ),
 
-{#- Keys held by more than one raw row: only their rows need the duplicate windows. #}
-duplicated_keys as (
-    select
-        {{ spec.primary_key | join(', ') }},
-        1 as has_duplicated_key
-    from typed
-    group by {{ spec.primary_key | join(', ') }}
-    having count(*) > 1
-),
-
-keyed as (
-    select
-        typed.*,
-        coalesce(duplicated_keys.has_duplicated_key, 0) = 1 as has_duplicated_key
-    from typed
-    left join duplicated_keys
-        on {% for key in spec.primary_key -%}
-            typed.{{ key }} {{ '=' if key in spec.get('required_key', spec.primary_key) else 'is not distinct from' }}
-            duplicated_keys.{{ key }}{{ ' and ' if not loop.last }}
-        {%- endfor %}
+rows_of_duplicated_keys as (
+    {{ shop_typed_rows(table_name, spec, raw_columns, key_columns, duplicated=true) }}
 ),
 
 versioned as (
@@ -82,8 +66,7 @@ versioned as (
         {{ spec.updated_at }} as latest_updated_at,
         1 as versions_at_updated_at
         {%- endif %}
-    from keyed
-    where not has_duplicated_key
+    from rows_of_single_keys
     union all
     select
         *,
@@ -92,9 +75,8 @@ versioned as (
         select
             *,
             {{ exact_copy_number(spec.primary_key + ['raw_fingerprint']) }} as exact_copy_number
-        from keyed
-        where has_duplicated_key
-    ) as rows_of_duplicated_keys
+        from rows_of_duplicated_keys
+    ) as copies
 ),
 
 checked as (
@@ -130,6 +112,36 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+
+{#-
+    The raw rows of a table read as their contract types, with invalid_value_reason and
+    raw_fingerprint: those whose key is duplicated (duplicated=true) or the others. A null key
+    column that is not required (required_key) matches a null: such keys are still one key.
+-#}
+{% macro shop_typed_rows(table_name, spec, raw_columns, key_columns, duplicated) -%}
+    select
+        {%- for column in spec.columns %}
+        {{ shop_typed_value(column) }} as {{ column.name }},
+        {%- endfor %}
+        coalesce(
+            {%- for column in spec.columns if column.type not in ['string', 'enum'] %}
+            {{ shop_unreadable_reason(column) }},
+            {%- endfor %}
+            null
+        ) as invalid_value_reason,
+        {{ row_fingerprint(raw_columns) }} as raw_fingerprint
+    from {{ source('shop', table_name) }}
+    {{ 'inner' if duplicated else 'left' }} join duplicated_keys
+        on {% for column in key_columns -%}
+            duplicated_keys.duplicated_{{ column.name }}
+            {{ '=' if column.name in spec.get('required_key', spec.primary_key) else 'is not distinct from' }}
+            {{ shop_typed_value(column) }}{{ ' and ' if not loop.last }}
+        {%- endfor %}
+    {%- if not duplicated %}
+    where duplicated_keys.has_duplicated_key is null
+    {%- endif %}
 {%- endmacro %}
 
 

@@ -839,9 +839,9 @@ def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
 
     engine = engines.connect(target)
     try:
-        settings = engine.query("select * from intermediate.int_clv_settings").iloc[0]
+        settings = engine.query("select * from intermediate.int_clv_settings_resolved").iloc[0]
         transactions = engine.query(
-            "select customer_id, purchase_date, spend from intermediate.int_customer_purchase_days"
+            "select customer_id, purchase_date, spend from intermediate.int_customer_purchase_days_aggregated"
         )
         transactions["spend"] = transactions["spend"].astype(float)
         as_of_date = pd.Timestamp(settings["as_of_date"])
@@ -873,7 +873,8 @@ def main(argv: list[str] | None = None) -> int:
         "orchard-clv",
         (
             "The CLV fit step for engines where dbt Python models do not run (PostgreSQL, Spark). "
-            "Reads intermediate.int_customer_purchase_days and intermediate.int_clv_settings through "
+            "Reads intermediate.int_customer_purchase_days_aggregated and "
+            "intermediate.int_clv_settings_resolved through "
             "the target's connection (profiles.yml), fits BG/NBD and Gamma-Gamma, and writes "
             "intermediate.clv_fit_parameters, clv_fit_predictions and clv_fit_validation; the models "
             "in models/*/clv_fit_step/ then publish them as clv_model_parameters, customer_ltv's "

@@ -16,5 +16,5 @@ from orchard import clv
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
-    transactions = dbt.ref("int_customer_purchase_days").df()
+    transactions = dbt.ref("int_customer_purchase_days_aggregated").df()
     return clv.parameters_table(transactions, as_of_date, dbt.config.get("clv_time_unit"))

@@ -27,19 +27,17 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
-days as (
-    {{ date_spine(
-        start_date='(select min(cast(signed_up_at as date)) from ' ~ ref('int_customers_signup_reconciled') ~ ')',
-        end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-    ) }}
+dates as (
+    select * from {{ ref('int_dates_spanned') }}
 ),
 
 snapshots as (
     select
-        cast({{ dbt.date_trunc('month', 'days.date_day') }} as date) as month_start,
-        max(days.date_day) as snapshot_date
-    from days
-    group by 1
+        dates.month_start,
+        max(dates.date_day) as snapshot_date
+    from dates
+    where dates.date_day >= (select min(cast(customers.signed_up_at as date)) from customers)
+    group by dates.month_start
 ),
 
 -- Each valid order is the customer's latest order on every snapshot date from

@@ -9,7 +9,7 @@ with customers as (
 ),
 
 order_history as (
-    select * from {{ ref('int_customers_order_history') }}
+    select * from {{ ref('int_customers_orders_summarized') }}
 ),
 
 final as (

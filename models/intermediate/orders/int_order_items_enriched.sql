@@ -35,7 +35,7 @@ items_with_order as (
         order_items.product_id,
         orders.customer_id,
         orders.ordered_at,
-        orders.status <> 'cancelled' as is_valid,
+        {{ is_valid_order('orders.status') }} as is_valid,
         order_items.quantity,
         order_items.unit_price,
         order_items.unit_cost,
@@ -113,6 +113,6 @@ final as (
 select
     *,
     cast(item_discount_amount + allocated_order_discount as {{ type_money() }}) as discount,
-    cast(gmv - item_discount_amount - allocated_order_discount - refund as {{ type_money() }}) as net_revenue,
-    cast(gmv - item_discount_amount - allocated_order_discount - refund - cogs as {{ type_money() }}) as gross_margin
+    {{ net_revenue('gmv', '(item_discount_amount + allocated_order_discount)', 'refund') }} as net_revenue,
+    {{ gross_margin('gmv', '(item_discount_amount + allocated_order_discount)', 'refund', 'cogs') }} as gross_margin
 from final

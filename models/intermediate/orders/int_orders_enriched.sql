@@ -40,7 +40,7 @@ orders_with_items as (
         orders.ordered_at,
         cast(orders.ordered_at as date) as order_date,
         orders.status,
-        orders.status <> 'cancelled' as is_valid,
+        {{ is_valid_order('orders.status') }} as is_valid,
         orders.coupon_code,
         coupons.coupon_id,
         coalesce(sessions.channel, 'unknown') as channel,
@@ -48,6 +48,7 @@ orders_with_items as (
         coalesce(items_per_order.order_lines, 0) as order_lines,
         coalesce(items_per_order.units, 0) as units,
         cast(coalesce(items_per_order.gmv, 0) as {{ type_money() }}) as gmv,
+        orders.order_discount_amount,
         cast(orders.order_discount_amount + coalesce(items_per_order.item_discount, 0) as {{ type_money() }}) as discount,
         cast(coalesce(items_per_order.refund, 0) as {{ type_money() }}) as refund,
         cast(coalesce(items_per_order.cogs, 0) as {{ type_money() }}) as cogs,
@@ -65,8 +66,8 @@ orders_with_items as (
 sequenced as (
     select
         *,
-        cast(gmv - discount - refund as {{ type_money() }}) as net_revenue,
-        cast(gmv - discount - refund - cogs as {{ type_money() }}) as gross_margin,
+        {{ net_revenue('gmv', 'discount', 'refund') }} as net_revenue,
+        {{ gross_margin('gmv', 'discount', 'refund', 'cogs') }} as gross_margin,
         -- Valid and cancelled orders are numbered apart; same-instant orders go by order_id.
         row_number() over (partition by customer_id, is_valid order by ordered_at, order_id) as sequence_in_validity
     from orders_with_items

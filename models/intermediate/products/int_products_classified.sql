@@ -29,15 +29,13 @@
     6. maturity: otherwise (exactly +-threshold included).
 -#}
 with activity as (
-    select * from {{ ref('int_product_activity_windowed') }}
+    select * from {{ ref('int_products_activity_windowed') }}
 ),
 
 with_margin_rate as (
     select
         *,
-        case
-            when net_revenue <> 0 then cast(gross_margin as {{ type_double() }}) / cast(net_revenue as {{ type_double() }})
-        end as margin_rate
+        {{ safe_divide('gross_margin', 'net_revenue') }} as margin_rate
     from activity
 ),
 
@@ -144,11 +142,11 @@ final as (
         cast(margin_rank as {{ dbt.type_bigint() }}) as margin_rank,
         case
             when margin_rank is not null
-                then cast(cumulative_margin_before as {{ type_double() }}) / cast(positive_margin_total as {{ type_double() }})
+                then {{ safe_divide('cumulative_margin_before', 'positive_margin_total') }}
         end as cumulative_margin_share_before,
         case
             when margin_rank is not null
-                then cast(cumulative_margin as {{ type_double() }}) / cast(positive_margin_total as {{ type_double() }})
+                then {{ safe_divide('cumulative_margin', 'positive_margin_total') }}
         end as cumulative_margin_share,
         matches_image_rule,
         matches_traffic_rule,
@@ -160,10 +158,7 @@ final as (
             else 'long_tail'
         end as product_role,
         units_sold_previous_window,
-        case
-            when units_sold_previous_window > 0
-                then cast(units_sold - units_sold_previous_window as {{ type_double() }}) / units_sold_previous_window
-        end as units_growth_rate,
+        {{ safe_divide('units_sold - units_sold_previous_window', 'units_sold_previous_window') }} as units_growth_rate,
         cast(days_since_launch as {{ dbt.type_bigint() }}) as days_since_launch,
         case
             when discontinued_at <= as_of_date then 'decline'

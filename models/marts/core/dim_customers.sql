@@ -7,7 +7,7 @@ referrals as (
 ),
 
 order_history as (
-    select * from {{ ref('int_customers_order_history') }}
+    select * from {{ ref('int_customers_orders_summarized') }}
 ),
 
 lifecycle as (

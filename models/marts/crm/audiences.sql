@@ -48,7 +48,7 @@ orders as (
 ),
 
 replenishments as (
-    select * from {{ ref('int_customer_category_replenishments') }}
+    select * from {{ ref('int_customer_categories_replenished') }}
 ),
 
 referrers as (
@@ -56,7 +56,7 @@ referrers as (
 ),
 
 send_hours as (
-    select * from {{ ref('int_customers_send_hour') }}
+    select * from {{ ref('int_customers_send_hour_picked') }}
 ),
 
 as_of as (
@@ -101,8 +101,7 @@ coupon_expiring as (
     cross join as_of
     where
         not issuances.is_redeemed
-        and {{ dbt.datediff('as_of.as_of_date', 'cast(issuances.expires_at as date)', 'day') }}
-        between 0 and {{ var('coupon_expiring_days') }} - 1
+        and {{ is_within_days('as_of.as_of_date', 'cast(issuances.expires_at as date)', var('coupon_expiring_days')) }}
     group by issuances.customer_id
 ),
 

@@ -14,8 +14,12 @@ with customers as (
     select * from {{ ref('int_customers_signup_reconciled') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 active_days as (
-    select * from {{ ref('int_customer_active_days') }}
+    select * from {{ ref('int_customer_active_days_unioned') }}
 ),
 
 orders as (
@@ -27,10 +31,9 @@ as_of as (
 ),
 
 days as (
-    {{ date_spine(
-        start_date='(select min(cast(signed_up_at as date)) from ' ~ ref('int_customers_signup_reconciled') ~ ')',
-        end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-    ) }}
+    select dates.date_day
+    from dates
+    where dates.date_day >= (select min(cast(customers.signed_up_at as date)) from customers)
 ),
 
 cohort_members as (
@@ -80,8 +83,9 @@ cohorts as (
         count(*) as cohort_size,
         count(
             case
-                when {{ dbt.datediff('cohort_members.cohort_date', 'first_orders.first_order_date', 'day') }}
-                    between 0 and {{ var('first_order_window_days') }} - 1
+                when {{ is_within_days(
+                    'cohort_members.cohort_date', 'first_orders.first_order_date', var('first_order_window_days'),
+                ) }}
                     then 1
             end
         ) as first_order_conversions
@@ -98,16 +102,14 @@ final as (
         {%- for n in retention_days %}
             coalesce(active_counts.d{{ n }}_active, 0) as d{{ n }}_active_customers,
             case
-                when cohorts.cohort_size > 0 and {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
-                    then cast(coalesce(active_counts.d{{ n }}_active, 0) as {{ type_double() }}) / cohorts.cohort_size
+                when {{ dbt.dateadd('day', n, 'days.date_day') }} <= as_of.as_of_date
+                    then {{ safe_divide('coalesce(active_counts.d' ~ n ~ '_active, 0)', 'cohorts.cohort_size') }}
             end as d{{ n }}_retention,
         {%- endfor %}
         coalesce(cohorts.first_order_conversions, 0) as first_order_conversions,
         case
-            when
-                cohorts.cohort_size > 0
-                and {{ dbt.dateadd('day', var('first_order_window_days') - 1, 'days.date_day') }} <= as_of.as_of_date
-                then cast(cohorts.first_order_conversions as {{ type_double() }}) / cohorts.cohort_size
+            when {{ dbt.dateadd('day', var('first_order_window_days') - 1, 'days.date_day') }} <= as_of.as_of_date
+                then {{ safe_divide('cohorts.first_order_conversions', 'cohorts.cohort_size') }}
         end as first_order_conversion
     from days
     cross join as_of

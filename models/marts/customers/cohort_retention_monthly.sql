@@ -10,6 +10,10 @@ with orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
@@ -54,13 +58,13 @@ cohort_sizes as (
 ),
 
 months as (
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
-    from (
-        {{ date_spine(
-            start_date='(select min(order_date) from ' ~ ref('int_orders_enriched') ~ ' where is_valid)',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.month_start
+    from dates
+    where
+        dates.date_day >= (
+            select min(orders.order_date) from orders
+            where orders.is_valid
+        )
 ),
 
 grid as (
@@ -119,13 +123,11 @@ final as (
         month_start,
         cohort_size,
         active_customers,
-        cast(active_customers as {{ type_double() }}) / cohort_size as retention_rate,
+        {{ safe_divide('active_customers', 'cohort_size') }} as retention_rate,
         net_revenue,
-        case
-            when first_month_net_revenue <> 0 then cast(net_revenue as {{ type_double() }}) / first_month_net_revenue
-        end as revenue_retention_rate,
+        {{ safe_divide('net_revenue', 'first_month_net_revenue') }} as revenue_retention_rate,
         cast(cumulative_net_revenue as {{ type_money() }}) as cumulative_net_revenue,
-        cast(cumulative_net_revenue as {{ type_double() }}) / cohort_size as cumulative_net_revenue_per_customer
+        {{ safe_divide('cumulative_net_revenue', 'cohort_size') }} as cumulative_net_revenue_per_customer
     from cumulated
 )
 

@@ -32,7 +32,7 @@ recent_sessions as (
     cross join as_of
     where
         sessions.customer_id is not null
-        and {{ dbt.datediff('cast(sessions.started_at as date)', 'as_of.as_of_date', 'day') }} between 0 and 6
+        and {{ is_within_days('cast(sessions.started_at as date)', 'as_of.as_of_date', 7) }}
     group by sessions.customer_id
 ),
 
@@ -50,7 +50,7 @@ recent_touches as (
         ) as touches_engaged
     from touches
     cross join as_of
-    where {{ dbt.datediff('cast(touches.sent_at as date)', 'as_of.as_of_date', 'day') }} between 0 and 29
+    where {{ is_within_days('cast(touches.sent_at as date)', 'as_of.as_of_date', 30) }}
     group by touches.customer_id
 ),
 

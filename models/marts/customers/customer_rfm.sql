@@ -29,8 +29,7 @@ window_orders as (
     cross join as_of
     where
         orders.is_valid
-        and {{ dbt.datediff('orders.order_date', 'as_of.as_of_date', 'day') }}
-        between 0 and {{ var('rfm_lookback_days') }} - 1
+        and {{ is_within_days('orders.order_date', 'as_of.as_of_date', var('rfm_lookback_days')) }}
 ),
 
 per_customer as (

@@ -5,7 +5,7 @@
     - referred_customers: customers they referred.
     - referred_converted: of those, customers with at least one valid order.
     - referred_net_revenue: lifetime net_revenue of the valid orders of the
-      customers they referred (int_customers_order_history).
+      customers they referred (int_customers_orders_summarized).
     - referrer_rank: 1 = most referred customers, ties broken by customer_id
       (ascending), so every referrer has a distinct rank.
     - is_top_decile_referrer: percent_rank() >= 0.9 over referrers ordered by
@@ -20,7 +20,7 @@ with referrals as (
 ),
 
 order_history as (
-    select * from {{ ref('int_customers_order_history') }}
+    select * from {{ ref('int_customers_orders_summarized') }}
 ),
 
 referred as (

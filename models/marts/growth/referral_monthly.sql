@@ -8,11 +8,11 @@
     - referral_share = referred_signups / signups, null without signups.
     - referrers: distinct referrers of the month's referred signups.
     - active_customers: distinct customers active (a logged-in session or a
-      valid order, int_customer_active_days) on any day of the month.
+      valid order, int_customer_active_days_unioned) on any day of the month.
     - k_factor = referred_signups / active_customers, null without active
       customers.
     - referred_first_orders: referred signups of the month whose first valid
-      order (int_customers_order_history) is within first_order_window_days of
+      order (int_customers_orders_summarized) is within first_order_window_days of
       signup (0 <= order_date - signup_date < N); null until the window has
       passed for every possible signup of the month, i.e. until the month's
       last day + N - 1 <= as_of_date (as channel_performance reads it).
@@ -21,12 +21,16 @@ with referrals as (
     select * from {{ ref('int_customers_referrals_resolved') }}
 ),
 
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
 order_history as (
-    select * from {{ ref('int_customers_order_history') }}
+    select * from {{ ref('int_customers_orders_summarized') }}
 ),
 
 active_days as (
-    select * from {{ ref('int_customer_active_days') }}
+    select * from {{ ref('int_customer_active_days_unioned') }}
 ),
 
 as_of as (
@@ -34,13 +38,9 @@ as_of as (
 ),
 
 months as (
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
-    from (
-        {{ date_spine(
-            start_date='(select min(signup_date) from ' ~ ref('int_customers_referrals_resolved') ~ ')',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.month_start
+    from dates
+    where dates.date_day >= (select min(referrals.signup_date) from referrals)
 ),
 
 signups as (
@@ -50,8 +50,9 @@ signups as (
         referrals.referrer_customer_id,
         cast({{ dbt.date_trunc('month', 'referrals.signup_date') }} as date) as month_start,
         coalesce(
-            {{ dbt.datediff('referrals.signup_date', 'cast(order_history.first_order_at as date)', 'day') }}
-            between 0 and {{ var('first_order_window_days') }} - 1,
+            {{ is_within_days(
+                'referrals.signup_date', 'cast(order_history.first_order_at as date)', var('first_order_window_days'),
+            ) }},
             false
         ) as has_first_order_in_window
     from referrals
@@ -111,8 +112,8 @@ final as (
         referrers,
         active_customers,
         is_first_order_window_passed,
-        case when signups > 0 then cast(referred_signups as {{ type_double() }}) / signups end as referral_share,
-        case when active_customers > 0 then cast(referred_signups as {{ type_double() }}) / active_customers end as k_factor,
+        {{ safe_divide('referred_signups', 'signups') }} as referral_share,
+        {{ safe_divide('referred_signups', 'active_customers') }} as k_factor,
         case when is_first_order_window_passed then referred_first_orders end as referred_first_orders
     from filled
 )

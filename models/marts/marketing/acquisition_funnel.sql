@@ -1,6 +1,6 @@
 {#-
     The acquisition funnel (metrics.md, "Funnels"): visitors by the Monday
-    week and channel of their first visit (int_visitors), and how many of
+    week and channel of their first visit (int_visitors_summarized), and how many of
     them went on to sign up (the account created from their anonymous_id) and
     to place a first valid order, whenever that happened up to the as-of date
     (a cohort view: a signup counts in the visitor's first-visit week, not in
@@ -13,7 +13,11 @@
     brought nobody that week. A shop without sessions gives an empty mart.
 -#}
 with visitors as (
-    select * from {{ ref('int_visitors') }}
+    select * from {{ ref('int_visitors_summarized') }}
+),
+
+dates as (
+    select * from {{ ref('dim_dates') }}
 ),
 
 as_of as (
@@ -21,13 +25,9 @@ as_of as (
 ),
 
 weeks as (
-    select distinct cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start
-    from (
-        {{ date_spine(
-            start_date='(select min(first_visit_date) from ' ~ ref('int_visitors') ~ ')',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.week_start
+    from dates
+    where dates.date_day >= (select min(visitors.first_visit_date) from visitors)
 ),
 
 visitor_steps as (
@@ -84,8 +84,8 @@ filled as (
         coalesce(cohorts.visitors, 0) as visitors,
         coalesce(cohorts.signups, 0) as signups,
         coalesce(cohorts.first_orders, 0) as first_orders,
-        case when cohorts.visitors > 0 then cast(cohorts.signups as {{ type_double() }}) / cohorts.visitors end as signup_rate,
-        case when cohorts.signups > 0 then cast(cohorts.first_orders as {{ type_double() }}) / cohorts.signups end as first_order_rate
+        {{ safe_divide('cohorts.signups', 'cohorts.visitors') }} as signup_rate,
+        {{ safe_divide('cohorts.first_orders', 'cohorts.signups') }} as first_order_rate
     from weeks
     cross join channels
     left join cohorts

@@ -32,17 +32,18 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+-- Not dim_dates: the first spend day may come before the first activity day.
+dates as (
+    select * from {{ ref('int_dates_spanned') }}
+),
+
+-- From the first spend day or the first signup day, whichever comes first.
 months as (
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
-    from (
-        {{ date_spine(
-            start_date='(select min(first_day) from ('
-                ~ 'select min(spend_date) as first_day from ' ~ ref('stg_shop__marketing_spend')
-                ~ ' union all select min(cast(signed_up_at as date)) as first_day from ' ~ ref('int_customers_signup_reconciled')
-                ~ ') as first_days)',
-            end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-        ) }}
-    ) as spine
+    select distinct dates.month_start
+    from dates
+    where
+        dates.date_day >= (select min(spend.spend_date) from spend)
+        or dates.date_day >= (select min(cast(customers.signed_up_at as date)) from customers)
 ),
 
 monthly_spend as (
@@ -76,8 +77,7 @@ first_year_margins as (
         on acquired_customers.customer_id = orders.customer_id
     where
         orders.is_valid
-        and {{ dbt.datediff('acquired_customers.signup_date', 'orders.order_date', 'day') }} >= 0
-        and {{ dbt.datediff('acquired_customers.signup_date', 'orders.order_date', 'day') }} < 365
+        and {{ is_within_days('acquired_customers.signup_date', 'orders.order_date', 365) }}
     group by acquired_customers.customer_id
 ),
 
@@ -135,11 +135,11 @@ unit_economics as (
         channel,
         spend,
         new_customers,
-        case when new_customers > 0 then cast(spend as {{ type_double() }}) / new_customers end as cac,
+        {{ safe_divide('spend', 'new_customers') }} as cac,
         is_window_passed,
         cast(case when is_window_passed then gross_margin_365d end as {{ type_money() }}) as ltv_365_gross_margin,
         case
-            when is_window_passed and new_customers > 0 then cast(gross_margin_365d as {{ type_double() }}) / new_customers
+            when is_window_passed then {{ safe_divide('gross_margin_365d', 'new_customers') }}
         end as ltv_365_gross_margin_per_customer
     from filled
 ),
@@ -147,9 +147,7 @@ unit_economics as (
 ratios as (
     select
         *,
-        case
-            when cac > 0 then ltv_365_gross_margin_per_customer / cac
-        end as ltv_to_cac
+        {{ safe_divide('ltv_365_gross_margin_per_customer', 'cac') }} as ltv_to_cac
     from unit_economics
 ),
 

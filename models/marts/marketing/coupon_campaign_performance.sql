@@ -32,7 +32,7 @@ final as (
         coupons,
         cast(issued as {{ dbt.type_bigint() }}) as issued,
         cast(redeemed as {{ dbt.type_bigint() }}) as redeemed,
-        case when issued > 0 then cast(redeemed as {{ type_double() }}) / issued end as redemption_rate,
+        {{ safe_divide('redeemed', 'issued') }} as redemption_rate,
         cast(expired_unused as {{ dbt.type_bigint() }}) as expired_unused,
         cast(redemptions as {{ dbt.type_bigint() }}) as redemptions,
         cast(discount_cost as {{ type_money() }}) as discount_cost,

@@ -23,10 +23,6 @@ orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
-raw_orders as (
-    select * from {{ ref('stg_shop__orders') }}
-),
-
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
@@ -50,7 +46,7 @@ redemptions as (
         orders.coupon_id,
         count(*) as redemptions,
         count(distinct orders.customer_id) as redeeming_customers,
-        sum(raw_orders.order_discount_amount) as discount_cost,
+        sum(orders.order_discount_amount) as discount_cost,
         sum(orders.discount) as total_discount,
         sum(orders.gmv) as gmv,
         sum(orders.net_revenue) as net_revenue,
@@ -58,8 +54,6 @@ redemptions as (
         count(case when orders.is_first_order then 1 end) as first_orders
     from orders
     cross join as_of
-    inner join raw_orders
-        on orders.order_id = raw_orders.order_id
     where
         orders.is_valid
         and orders.coupon_id is not null
@@ -76,9 +70,7 @@ final as (
         coupons.is_public,
         coalesce(issuance_counts.issued, 0) as issued,
         coalesce(issuance_counts.redeemed, 0) as redeemed,
-        case
-            when issuance_counts.issued > 0 then cast(issuance_counts.redeemed as {{ type_double() }}) / issuance_counts.issued
-        end as redemption_rate,
+        {{ safe_divide('issuance_counts.redeemed', 'issuance_counts.issued') }} as redemption_rate,
         coalesce(issuance_counts.expired_unused, 0) as expired_unused,
         coalesce(redemptions.redemptions, 0) as redemptions,
         coalesce(redemptions.redeeming_customers, 0) as redeeming_customers,

@@ -14,10 +14,6 @@ orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
-raw_orders as (
-    select * from {{ ref('stg_shop__orders') }}
-),
-
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
@@ -27,12 +23,10 @@ customer_orders as (
         orders.customer_id,
         count(*) as valid_orders,
         count(case when orders.coupon_code is not null then 1 end) as coupon_orders,
-        sum(case when orders.coupon_code is not null then raw_orders.order_discount_amount else 0 end)
+        sum(case when orders.coupon_code is not null then orders.order_discount_amount else 0 end)
             as coupon_discount
     from orders
     cross join as_of
-    inner join raw_orders
-        on orders.order_id = raw_orders.order_id
     where
         orders.is_valid
         and orders.order_date <= as_of.as_of_date
@@ -44,10 +38,7 @@ final as (
         customers.customer_id,
         coalesce(customer_orders.valid_orders, 0) as valid_orders,
         coalesce(customer_orders.coupon_orders, 0) as coupon_orders,
-        case
-            when customer_orders.valid_orders > 0
-                then cast(customer_orders.coupon_orders as {{ type_double() }}) / customer_orders.valid_orders
-        end as coupon_sensitivity,
+        {{ safe_divide('customer_orders.coupon_orders', 'customer_orders.valid_orders') }} as coupon_sensitivity,
         cast(coalesce(customer_orders.coupon_discount, 0) as {{ type_money() }}) as coupon_discount
     from customers
     cross join as_of

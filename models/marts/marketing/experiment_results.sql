@@ -28,7 +28,7 @@ with assignments as (
 ),
 
 experiment_sessions as (
-    select * from {{ ref('int_experiment_sessions') }}
+    select * from {{ ref('int_experiment_sessions_assigned') }}
 ),
 
 as_of as (
@@ -77,10 +77,10 @@ compared as (
         variant_counts.converters,
         control.visitors as control_visitors,
         control.converters as control_converters,
-        cast(variant_counts.converters as {{ type_double() }}) / variant_counts.visitors as conversion_rate,
-        cast(control.converters as {{ type_double() }}) / control.visitors as control_conversion_rate,
-        cast(variant_counts.converters + control.converters as {{ type_double() }})
-        / (variant_counts.visitors + control.visitors) as pooled_conversion_rate
+        {{ safe_divide('variant_counts.converters', 'variant_counts.visitors') }} as conversion_rate,
+        {{ safe_divide('control.converters', 'control.visitors') }} as control_conversion_rate,
+        {{ safe_divide('variant_counts.converters + control.converters', 'variant_counts.visitors + control.visitors') }}
+            as pooled_conversion_rate
     from variant_counts
     left join variant_counts as control
         on
@@ -107,9 +107,7 @@ standard_errors as (
 z_scores as (
     select
         *,
-        case
-            when pooled_standard_error > 0 then abs_lift / pooled_standard_error
-        end as z_score
+        {{ safe_divide('abs_lift', 'pooled_standard_error') }} as z_score
     from standard_errors
 ),
 
@@ -123,9 +121,7 @@ lower_tails as (
 tests as (
     select
         *,
-        case
-            when control_conversion_rate > 0 then abs_lift / control_conversion_rate
-        end as rel_lift,
+        {{ safe_divide('abs_lift', 'control_conversion_rate') }} as rel_lift,
         2 * {{ normal_cdf('negative_abs_z_score') }} as p_value,
         cast({{ '%.6e' | format(confidence_level) }} as {{ type_double() }}) as confidence_level,
         abs_lift - {{ normal_quantile((1 + confidence_level) / 2) }} * unpooled_standard_error as ci_low,

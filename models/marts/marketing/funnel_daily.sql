@@ -11,10 +11,12 @@
     sessions that reached add_to_cart. Ratios are null when their denominator
     is 0.
 -#}
-{%- set steps = ['product_view', 'add_to_cart', 'begin_checkout', 'purchase'] -%}
-
 with sessions as (
     select * from {{ ref('int_sessions_enriched') }}
+),
+
+dates as (
+    select * from {{ ref('dim_dates') }}
 ),
 
 as_of as (
@@ -22,10 +24,9 @@ as_of as (
 ),
 
 days as (
-    {{ date_spine(
-        start_date='(select min(session_date) from ' ~ ref('int_sessions_enriched') ~ ')',
-        end_date='(select as_of_date from ' ~ ref('int_as_of_date') ~ ')',
-    ) }}
+    select dates.date_day
+    from dates
+    where dates.date_day >= (select min(sessions.session_date) from sessions)
 ),
 
 sessions_to_date as (
@@ -47,11 +48,7 @@ daily_counts as (
         session_date,
         channel,
         device_type,
-        count(*) as sessions,
-        {%- for step in steps %}
-            count(case when reached_{{ step }} then 1 end) as {{ step }}_sessions,
-        {%- endfor %}
-        count(case when reached_add_to_cart and not reached_purchase then 1 end) as cart_abandoned_sessions
+        {{ funnel_step_counts() }}
     from sessions_to_date
     group by session_date, channel, device_type
 ),
@@ -61,11 +58,7 @@ filled as (
         days.date_day,
         series.channel,
         series.device_type,
-        coalesce(daily_counts.sessions, 0) as sessions,
-        {%- for step in steps %}
-            coalesce(daily_counts.{{ step }}_sessions, 0) as {{ step }}_sessions,
-        {%- endfor %}
-        coalesce(daily_counts.cart_abandoned_sessions, 0) as cart_abandoned_sessions
+        {{ funnel_step_counts_filled('daily_counts') }}
     from days
     cross join series
     left join daily_counts
@@ -75,29 +68,13 @@ filled as (
             and series.device_type = daily_counts.device_type
 ),
 
-rates as (
-    select
-        *,
-        {{ funnel_step_rates(steps) }}
-    from filled
-),
-
 final as (
     select
         date_day,
         channel,
         device_type,
-        sessions,
-        {%- for step in steps %}
-            {{ step }}_sessions,
-        {%- endfor %}
-        {%- for step in steps %}
-            {{ step }}_conversion,
-        {%- endfor %}
-        overall_conversion,
-        cart_abandoned_sessions,
-        cart_abandonment_rate
-    from rates
+        {{ funnel_metrics() }}
+    from filled
 )
 
 select * from final

@@ -2,21 +2,19 @@
     The session funnel cut by experiment variant (metrics.md, "Funnels"): one
     row per experiment x variant with the sessions its assigned visitors
     started at or after their assigned_at, up to the as-of date
-    (int_experiment_sessions), and the same steps, step conversions and cart
+    (int_experiment_sessions_assigned), and the same steps, step conversions and cart
     abandonment as funnel_daily. Every variant with an assignment by the as-of
     date has a row, with zeros when its visitors had no session since. Kept a
     separate mart (not columns of funnel_daily) because a session belongs to
     one day, channel and device but to as many variants as experiments its
     visitor is in.
 -#}
-{%- set steps = ['product_view', 'add_to_cart', 'begin_checkout', 'purchase'] -%}
-
 with assignments as (
     select * from {{ ref('stg_shop__experiment_assignments') }}
 ),
 
 experiment_sessions as (
-    select * from {{ ref('int_experiment_sessions') }}
+    select * from {{ ref('int_experiment_sessions_assigned') }}
 ),
 
 as_of as (
@@ -39,11 +37,7 @@ variant_sessions as (
         experiment_id,
         variant,
         count(distinct anonymous_id) as visitors_with_sessions,
-        count(*) as sessions,
-        {%- for step in steps %}
-            count(case when reached_{{ step }} then 1 end) as {{ step }}_sessions,
-        {%- endfor %}
-        count(case when reached_add_to_cart and not reached_purchase then 1 end) as cart_abandoned_sessions
+        {{ funnel_step_counts() }}
     from experiment_sessions
     group by experiment_id, variant
 ),
@@ -54,23 +48,12 @@ filled as (
         variants.variant,
         variants.visitors,
         coalesce(variant_sessions.visitors_with_sessions, 0) as visitors_with_sessions,
-        coalesce(variant_sessions.sessions, 0) as sessions,
-        {%- for step in steps %}
-            coalesce(variant_sessions.{{ step }}_sessions, 0) as {{ step }}_sessions,
-        {%- endfor %}
-        coalesce(variant_sessions.cart_abandoned_sessions, 0) as cart_abandoned_sessions
+        {{ funnel_step_counts_filled('variant_sessions') }}
     from variants
     left join variant_sessions
         on
             variants.experiment_id = variant_sessions.experiment_id
             and variants.variant = variant_sessions.variant
-),
-
-rates as (
-    select
-        *,
-        {{ funnel_step_rates(steps) }}
-    from filled
 ),
 
 final as (
@@ -79,17 +62,8 @@ final as (
         variant,
         visitors,
         visitors_with_sessions,
-        sessions,
-        {%- for step in steps %}
-            {{ step }}_sessions,
-        {%- endfor %}
-        {%- for step in steps %}
-            {{ step }}_conversion,
-        {%- endfor %}
-        overall_conversion,
-        cart_abandoned_sessions,
-        cart_abandonment_rate
-    from rates
+        {{ funnel_metrics() }}
+    from filled
 )
 
 select * from final

@@ -5,11 +5,11 @@
     denominator is 0.
     - visitors: distinct anonymous_ids with a session that day; new_visitors:
       those whose first ever clean session is that day
-      (int_visitors.first_session_date, so always a subset of the day's
+      (int_visitors_summarized.first_session_date, so always a subset of the day's
       visitors); sessions; purchase_sessions (sessions that reached
       purchase). All 0 in a shop without sessions.
     - dau / wau / mau: distinct active customers (a logged-in session or a
-      valid order, int_customer_active_days) on the day / the 7 days / the 30
+      valid order, int_customer_active_days_unioned) on the day / the 7 days / the 30
       days ending that day (d - 6 .. d, d - 29 .. d): rolling distinct counts
       across month ends, never sums of DAU. Orders only in a shop without
       sessions. stickiness = dau / mau.
@@ -31,7 +31,7 @@ sessions as (
 ),
 
 visitors as (
-    select * from {{ ref('int_visitors') }}
+    select * from {{ ref('int_visitors_summarized') }}
 ),
 
 customers as (
@@ -43,7 +43,7 @@ orders as (
 ),
 
 active_days as (
-    select * from {{ ref('int_customer_active_days') }}
+    select * from {{ ref('int_customer_active_days_unioned') }}
 ),
 
 daily_sessions as (
@@ -151,11 +151,11 @@ filled as (
 ratios as (
     select
         *,
-        case when mau > 0 then cast(dau as {{ type_double() }}) / mau end as stickiness,
-        case when new_visitors > 0 then cast(signups as {{ type_double() }}) / new_visitors end as registration_conversion,
-        case when orders > 0 then cast(net_revenue as {{ type_double() }}) / orders end as aov,
-        case when sessions > 0 then cast(purchase_sessions as {{ type_double() }}) / sessions end as session_conversion,
-        case when buyers > 0 then cast(repeat_buyers as {{ type_double() }}) / buyers end as repurchase_rate
+        {{ safe_divide('dau', 'mau') }} as stickiness,
+        {{ safe_divide('signups', 'new_visitors') }} as registration_conversion,
+        {{ safe_divide('net_revenue', 'orders') }} as aov,
+        {{ safe_divide('purchase_sessions', 'sessions') }} as session_conversion,
+        {{ safe_divide('repeat_buyers', 'buyers') }} as repurchase_rate
     from filled
 ),
 

@@ -32,8 +32,7 @@ basket_lines as (
     cross join as_of
     where
         order_items.is_valid
-        and {{ dbt.datediff('order_items.order_date', 'as_of.as_of_date', 'day') }}
-        between 0 and {{ window_days }} - 1
+        and {{ is_within_days('order_items.order_date', 'as_of.as_of_date', window_days) }}
 ),
 
 basket_totals as (
@@ -70,8 +69,8 @@ measured as (
         product_orders.product_orders,
         paired_orders.product_orders as paired_product_orders,
         basket_totals.window_orders,
-        cast(pairs.orders_together as {{ type_double() }}) / basket_totals.window_orders as support,  -- noqa: RF04
-        cast(pairs.orders_together as {{ type_double() }}) / product_orders.product_orders as confidence,
+        {{ safe_divide('pairs.orders_together', 'basket_totals.window_orders') }} as support,  -- noqa: RF04
+        {{ safe_divide('pairs.orders_together', 'product_orders.product_orders') }} as confidence,
         cast(pairs.orders_together as {{ type_double() }}) * basket_totals.window_orders
         / (cast(product_orders.product_orders as {{ type_double() }}) * paired_orders.product_orders) as lift
     from pairs

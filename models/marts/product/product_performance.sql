@@ -3,7 +3,7 @@
     product_window_days (0 <= as_of_date - d < N), its role and lifecycle stage,
     and the inputs that decided the role, so an analyst can see why a product
     got it. Rules and windows are documented in int_products_classified and
-    int_product_activity_windowed; rates are null when their denominator is 0.
+    int_products_activity_windowed; rates are null when their denominator is 0.
 -#}
 with products as (
     select * from {{ ref('stg_shop__products') }}
@@ -16,15 +16,9 @@ classified as (
 with_rates as (
     select
         *,
-        case
-            when viewers > 0 then cast(buyers as {{ type_double() }}) / viewers
-        end as conversion_rate,
-        case
-            when viewers > 0 then cast(net_revenue as {{ type_double() }}) / viewers
-        end as uv_value,
-        case
-            when units_sold > 0 then cast(returned_units as {{ type_double() }}) / units_sold
-        end as return_rate
+        {{ safe_divide('buyers', 'viewers') }} as conversion_rate,
+        {{ safe_divide('net_revenue', 'viewers') }} as uv_value,
+        {{ safe_divide('returned_units', 'units_sold') }} as return_rate
     from classified
 ),
 

@@ -58,24 +58,11 @@ final as (
         cast(coalesce(per_role.net_revenue, 0) as {{ type_money() }}) as net_revenue,
         cast(coalesce(per_role.gross_margin, 0) as {{ type_money() }}) as gross_margin,
         cast(coalesce(per_role.viewers, 0) as {{ dbt.type_bigint() }}) as viewers,
-        case
-            when totals.products > 0 then cast(coalesce(per_role.products, 0) as {{ type_double() }}) / totals.products
-        end as product_share,
-        case
-            when totals.net_revenue <> 0
-                then cast(coalesce(per_role.net_revenue, 0) as {{ type_double() }}) / cast(totals.net_revenue as {{ type_double() }})
-        end as net_revenue_share,
-        case
-            when totals.gross_margin <> 0
-                then cast(coalesce(per_role.gross_margin, 0) as {{ type_double() }}) / cast(totals.gross_margin as {{ type_double() }})
-        end as gross_margin_share,
-        case
-            when totals.viewers > 0 then cast(coalesce(per_role.viewers, 0) as {{ type_double() }}) / totals.viewers
-        end as viewer_share,
-        case
-            when per_role.net_revenue <> 0
-                then cast(per_role.gross_margin as {{ type_double() }}) / cast(per_role.net_revenue as {{ type_double() }})
-        end as margin_rate
+        {{ safe_divide('coalesce(per_role.products, 0)', 'totals.products') }} as product_share,
+        {{ safe_divide('coalesce(per_role.net_revenue, 0)', 'totals.net_revenue') }} as net_revenue_share,
+        {{ safe_divide('coalesce(per_role.gross_margin, 0)', 'totals.gross_margin') }} as gross_margin_share,
+        {{ safe_divide('coalesce(per_role.viewers, 0)', 'totals.viewers') }} as viewer_share,
+        {{ safe_divide('per_role.gross_margin', 'per_role.net_revenue') }} as margin_rate
     from roles
     cross join as_of
     cross join totals

@@ -58,8 +58,7 @@ recent_lines as (
     cross join as_of
     where
         order_items.is_valid
-        and {{ dbt.datediff('order_items.order_date', 'as_of.as_of_date', 'day') }}
-        between 0 and 2 * {{ window_days }} - 1
+        and {{ is_within_days('order_items.order_date', 'as_of.as_of_date', 2 * window_days) }}
 ),
 
 sales as (
@@ -105,8 +104,7 @@ viewers as (
     cross join as_of
     where
         events.event_type = 'product_view'
-        and {{ dbt.datediff('cast(events.event_at as date)', 'as_of.as_of_date', 'day') }}
-        between 0 and {{ window_days }} - 1
+        and {{ is_within_days('cast(events.event_at as date)', 'as_of.as_of_date', window_days) }}
     group by events.product_id
 ),
 
@@ -119,8 +117,7 @@ window_reviews as (
     cross join as_of
     where
         reviews.rating is not null
-        and {{ dbt.datediff('cast(reviews.reviewed_at as date)', 'as_of.as_of_date', 'day') }}
-        between 0 and {{ window_days }} - 1
+        and {{ is_within_days('cast(reviews.reviewed_at as date)', 'as_of.as_of_date', window_days) }}
     group by reviews.product_id
 ),
 
