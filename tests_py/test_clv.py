@@ -160,8 +160,7 @@ def test_cdnow_bgnbd_reproduces_published_estimates(cdnow_bgnbd: clv.Fit[clv.BgN
 
 @pytest.mark.slow
 def test_cdnow_gamma_gamma_reproduces_published_estimates(
-    cdnow: pd.DataFrame,
-    cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]
 ) -> None:
     print(f"\nCDNOW Gamma-Gamma: {cdnow_gamma_gamma.params}, LL {cdnow_gamma_gamma.log_likelihood:.2f}")
     assert cdnow_gamma_gamma.converged and cdnow_gamma_gamma.reason is None
@@ -176,8 +175,7 @@ def test_cdnow_gamma_gamma_reproduces_published_estimates(
 
 @pytest.mark.slow
 def test_bgnbd_fit_in_days_is_the_fit_in_weeks_rescaled(
-    cdnow_transactions: pd.DataFrame,
-    cdnow_bgnbd: clv.Fit[clv.BgNbdParams],
+    cdnow_transactions: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams]
 ) -> None:
     """Only alpha carries the time unit; the densities of the 2,457 purchase times pick up 1/7 each."""
     days = clv.rfm_summary(cdnow_transactions, CDNOW_AS_OF, "day")
@@ -238,8 +236,7 @@ def test_bgnbd_fit_and_predictions_match_lifetimes(cdnow: pd.DataFrame, cdnow_bg
 
 @pytest.mark.slow
 def test_gamma_gamma_fit_and_spend_match_lifetimes(
-    cdnow: pd.DataFrame,
-    cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]
 ) -> None:
     lifetimes = lifetimes_module()
     repeat = cdnow[cdnow["frequency"] > 0]
@@ -259,9 +256,7 @@ def test_gamma_gamma_fit_and_spend_match_lifetimes(
 
 @pytest.mark.slow
 def test_predicted_clv_matches_lifetimes_for_whole_months(
-    cdnow: pd.DataFrame,
-    cdnow_bgnbd: clv.Fit[clv.BgNbdParams],
-    cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+    cdnow: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams], cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]
 ) -> None:
     lifetimes = lifetimes_module()
     bg, gg = cdnow_bgnbd.params, cdnow_gamma_gamma.params
@@ -449,10 +444,7 @@ def test_distinct_combination_fit_equals_per_customer_fit() -> None:
     ],
 )
 def test_degenerate_data_gives_a_reason_not_an_exception(
-    frequency: list[int],
-    recency: list[int],
-    T: list[int],
-    reason: str,
+    frequency: list[int], recency: list[int], T: list[int], reason: str
 ) -> None:
     fit = clv.fit_bgnbd(frequency, recency, T)
     assert not fit.converged and fit.params is None and reason in fit.reason

@@ -11,15 +11,7 @@ from typing import Any
 
 import pytest
 
-from conventions import (
-    MAX_VIEW_CHAIN,
-    RULES,
-    Violation,
-    apply_exceptions,
-    load_exceptions,
-    spec_mart_names,
-    violations,
-)
+from conventions import MAX_VIEW_CHAIN, RULES, Violation, apply_exceptions, load_exceptions, spec_mart_names, violations
 from orchard import contract as raw_contract
 from warehouse import REPO_ROOT, dbt
 

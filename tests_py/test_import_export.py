@@ -172,7 +172,7 @@ def test_shopify_refunds_become_returns_and_codes_coupons(shopify_raw: Path) -> 
     ]
     columns = ["coupon_id", "coupon_code", "coupon_type", "discount_value", "valid_from", "valid_to", "is_public"]
     assert rows(shopify_raw, "coupons", columns, "coupon_id") == [
-        ("SPRING10", "SPRING10", "amount_off", D("50.00"), T(2024, 3, 6, 7, 30), T(2024, 3, 12, 16, 0), True),
+        ("SPRING10", "SPRING10", "amount_off", D("50.00"), T(2024, 3, 6, 7, 30), T(2024, 3, 12, 16, 0), True)
     ]
 
 

@@ -142,8 +142,7 @@ def test_online_retail_orders_match_sale_invoices(retail_source: pd.DataFrame, r
 
 @needs_retail
 def test_online_retail_duplicate_lines_share_an_id_and_distinct_lines_never_do(
-    retail_source: pd.DataFrame,
-    retail_import,
+    retail_source: pd.DataFrame, retail_import
 ) -> None:
     out, _, tables = retail_import
     items = tables["order_items"]
@@ -255,11 +254,7 @@ def test_online_retail_cancellations_become_returns_of_the_matching_sale_line() 
     )
     tables = import_online_retail.build_tables(lines)
     returns = tables["returns"].set_index("return_id").sort_index()
-    assert returns["order_item_id"].to_dict() == {
-        "C200-A-1": "100-A-1",
-        "C201-A-1": "101-A-1",
-        "C204-B-1": "102-B-1",
-    }
+    assert returns["order_item_id"].to_dict() == {"C200-A-1": "100-A-1", "C201-A-1": "101-A-1", "C204-B-1": "102-B-1"}
     assert returns["quantity"].to_dict() == {"C200-A-1": 5, "C201-A-1": 3, "C204-B-1": 2}
     assert returns["refund_amount"].to_dict() == {"C200-A-1": 500, "C201-A-1": 300, "C204-B-1": 480}  # cents
     assert returns.loc["C204-B-1", "returned_at"] == pd.Timestamp("2011-01-06 10:00")
@@ -360,8 +355,7 @@ def test_cdnow_customers_and_orders_follow_the_mapping(cdnow_sample_source: pd.D
 
 @needs_cdnow
 def test_cdnow_until_keeps_only_purchases_up_to_the_date(
-    cdnow_sample_source: pd.DataFrame,
-    cdnow_calibration_import: Path,
+    cdnow_sample_source: pd.DataFrame, cdnow_calibration_import: Path
 ) -> None:
     out = cdnow_calibration_import
     [(orders, last, customers)] = sql(f"""

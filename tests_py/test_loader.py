@@ -114,11 +114,7 @@ def test_missing_required_table_fails_naming_the_file(raw_dir: Path, tmp_path: P
     ],
 )
 def test_missing_required_column_fails_naming_table_and_column(
-    raw_dir: Path,
-    tmp_path: Path,
-    table: str,
-    column: str,
-    fmt: Format,
+    raw_dir: Path, tmp_path: Path, table: str, column: str, fmt: Format
 ) -> None:
     shop = minimal_shop()
     shop.add("sessions", "S1")
@@ -179,11 +175,7 @@ def test_table_given_as_csv_and_parquet_fails_naming_both(raw_dir: Path, tmp_pat
     ],
 )
 def test_csv_row_of_the_wrong_width_fails_naming_file_and_line(
-    raw_dir: Path,
-    tmp_path: Path,
-    edit,
-    line: int,
-    fields: int,
+    raw_dir: Path, tmp_path: Path, edit, line: int, fields: int
 ) -> None:
     shop = minimal_shop()
     shop.add("orders", "O2", session_id=None)
@@ -363,9 +355,7 @@ def test_missing_optional_tables_marts_on_required_tables_have_rows(parquet_ware
     "model", [f"{layer}_shop__{table}" for table in REQUIRED_TABLES for layer in ("stg", "quarantine")]
 )
 def test_csv_gives_the_same_staging_rows_as_parquet(
-    parquet_warehouse: Warehouse,
-    csv_warehouse: Warehouse,
-    model: str,
+    parquet_warehouse: Warehouse, csv_warehouse: Warehouse, model: str
 ) -> None:
     schema = "staging" if model.startswith("stg_") else "quarantine"
     # The CSV warehouse really read the CSV files.

@@ -509,13 +509,7 @@ def test_as_of_env_var_overrides_default(tiny_warehouse: Warehouse, tmp_path: Pa
     assert as_of_dates(tmp_path / "orchard.duckdb") == [date(2024, 12, 31)]
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "31/12/2024",
-        "2024-02-30",
-    ],
-)
+@pytest.mark.parametrize("value", ["31/12/2024", "2024-02-30"])
 def test_as_of_env_var_malformed_fails_clearly(tiny_warehouse: Warehouse, tmp_path: Path, value: str) -> None:
     result = rerun_as_of(tiny_warehouse, tmp_path, value)
     output = result.stdout + result.stderr

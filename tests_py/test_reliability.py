@@ -653,10 +653,7 @@ def test_every_var_has_a_documented_range_and_its_default_is_in_it() -> None:
     ],
 )
 def test_invalid_vars_stop_the_build_with_one_line_before_any_work(
-    tmp_path: Path,
-    source: str,
-    value: str,
-    fragments: list[str],
+    tmp_path: Path, source: str, value: str, fragments: list[str]
 ) -> None:
     published = tmp_path / "wh" / "orchard.duckdb"
     options = [*FAST, "--vars", value] if source == "--vars" else FAST

@@ -167,8 +167,7 @@ def rfm_summary(transactions: pd.DataFrame, as_of_date: DateLike, time_unit: Tim
 
 
 def _distinct_with_counts(
-    columns: tuple[np.ndarray, ...],
-    weights: np.ndarray,
+    columns: tuple[np.ndarray, ...], weights: np.ndarray
 ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Collapse identical rows and add up their weights.
 
@@ -211,9 +210,7 @@ def _weighted_log_likelihood(
 
 
 def _maximise(
-    log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    n_customers: float,
-    start: np.ndarray,
+    log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]], n_customers: float, start: np.ndarray
 ) -> tuple[np.ndarray, float, bool, str, str | None]:
     """Maximise a log-likelihood over log-parameters with L-BFGS-B and the analytic gradient.
 
@@ -470,11 +467,7 @@ def _purchases_if_alive_concentrated(params: BgNbdParams, k: np.ndarray, x: np.n
 
 
 def bgnbd_expected_purchases(
-    params: BgNbdParams,
-    t: ArrayLike,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
+    params: BgNbdParams, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> np.ndarray:
     """Expected repeat purchases in (T, T + t] given (x, t_x, T), FHL 2005 eq. (10).
 
@@ -659,11 +652,7 @@ def bgnbd_validation_table(
     )
     by_bucket = (
         per_customer.groupby("bucket")
-        .agg(
-            customers=("actual", "size"),
-            predicted_mean=("predicted", "mean"),
-            actual_mean=("actual", "mean"),
-        )
+        .agg(customers=("actual", "size"), predicted_mean=("predicted", "mean"), actual_mean=("actual", "mean"))
         .reindex(range(max_frequency + 1))
     )
     by_bucket["customers"] = by_bucket["customers"].fillna(0).astype("int64")
@@ -776,10 +765,7 @@ def predictions_table(
 
 
 def validation_table(
-    transactions: pd.DataFrame,
-    as_of_date: DateLike,
-    time_unit: TimeUnit,
-    holdout_days: int,
+    transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit, holdout_days: int
 ) -> pd.DataFrame:
     """bgnbd_validation_table with the calibration end (as_of_date - holdout_days) and a display order."""
     calibration_end = as_of_date - dt.timedelta(days=holdout_days)

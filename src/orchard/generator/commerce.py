@@ -333,9 +333,7 @@ def _statuses(
         _STATUS["placed"],
     )
     updated = np.select(
-        [cancelled, delivered <= now, shipped <= now, paid <= now],
-        [cancel_at, delivered, shipped, paid],
-        placed_at,
+        [cancelled, delivered <= now, shipped <= now, paid <= now], [cancel_at, delivered, shipped, paid], placed_at
     )
     delivered_us = np.where(status == _STATUS["delivered"], delivered, NEVER)
     return status, np.maximum(updated, ordered_us + 1), delivered_us

@@ -404,10 +404,7 @@ MARTS: tuple[Mart, ...] = (
         ("date_day", "channel", "device_type"),
         "date_day, channel, device_type, sessions, product_view_sessions, add_to_cart_sessions, "
         "begin_checkout_sessions, purchase_sessions",
-        (
-            non_negative("purchase_sessions"),
-            ordered(*FUNNEL_SESSIONS),
-        ),
+        (non_negative("purchase_sessions"), ordered(*FUNNEL_SESSIONS)),
     ),
     Mart(
         "acquisition_funnel",
