@@ -17,11 +17,12 @@ RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	@# The package itself (src/orchard), editable: its dependencies are the lock above.
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# The package itself (src/orchard), editable, its dependencies being the lock above; once, so
+	@# that worktrees sharing one .venv do not move each other's install (README, "Python package").
+	@$(PY) -c "import orchard" 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 venv: $(VENV)/.installed  ## Create .venv, install the pinned lock file and the orchard package (once)
