@@ -13,7 +13,7 @@ that is empty, a file that cannot be read (a dangling link, no permission, a
 CSV row with more or fewer fields than the header, named by its line), and a
 table given twice (`orders.csv` beside `orders.parquet`: which one is meant?).
 A zero-byte file of an optional table reads as an empty table, like an absent
-one.
+one. Exit status: 0, or 2 with that one line.
 """
 
 from __future__ import annotations
@@ -224,15 +224,7 @@ def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = cli.parser(
-        "orchard-load",
-        (
-            "Check a directory of raw shop files against the Orchard raw contract "
-            "(../shared/spec/raw-contract.md) and create schema 'raw' in the DuckDB "
-            "warehouse: a view per file, an empty typed table per absent optional table. "
-            "Exits 2 with one line naming the file when the directory breaks the contract."
-        ),
-    )
+    parser = cli.parser("orchard-load", __doc__)
     cli.add_raw_dir(parser, "directory of <table>.parquet / <table>.csv")
     cli.add_duckdb_path(
         parser, note="; for another target, the scratch file the files are validated in before they are copied"

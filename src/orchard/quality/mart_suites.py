@@ -541,11 +541,13 @@ def reconciliation(
     reference: str,
     counts: tuple[str, ...] = (),
     money: tuple[str, ...] = (),
+    checks: tuple[list[Expectation], ...] = (),
     description: str = "",
 ) -> QueryCheck:
     """A figure computed two ways: per key, `mart` (a relation or a parenthesised query) minus
     `reference` (a query with the same key and figure names), a key on one side only counting the
-    other side as 0. Every <figure>_difference must be 0 (money compared as double, to the cent)."""
+    other side as 0. Every <figure>_difference must be 0 (money compared as double, to the cent);
+    `checks` adds expectations on the same rows."""
     differences = [f"coalesce(m.{c}, 0) - coalesce(r.{c}, 0) as {c}_difference" for c in counts]
     differences += [f"cast(coalesce(m.{c}, 0) - coalesce(r.{c}, 0) as double) as {c}_difference" for c in money]
     sql = f"""
@@ -554,7 +556,7 @@ def reconciliation(
         full outer join ({reference}) as r on m.{key} = r.{key}
     """
     figures = (*counts, *money)
-    return QueryCheck(name, reads, sql, (key,), (zero(*(f"{c}_difference" for c in figures)),), description)
+    return QueryCheck(name, reads, sql, (key,), (*checks, zero(*(f"{c}_difference" for c in figures))), description)
 
 
 CHECKS: tuple[QueryCheck, ...] = (
@@ -637,32 +639,22 @@ CHECKS: tuple[QueryCheck, ...] = (
         money=("lifetime_net_revenue",),
         description="Per customer: dim_customers' lifetime figures minus their valid orders in fct_orders.",
     ),
-    QueryCheck(
+    reconciliation(
         "cohort_retention_monthly=fct_orders",
         ("cohort_retention_monthly", "fct_orders", "dim_dates"),
+        "cohort_month",
+        "(select distinct cohort_month, cohort_size from marts.cohort_retention_monthly)",
         f"""
-        with cohorts as (
-            select distinct cohort_month, cohort_size from marts.cohort_retention_monthly
-        ),
-        first_orders as (
-            select date_trunc('month', order_date) as cohort_month, count(*) as customers
-            from marts.fct_orders
-            where is_valid and is_first_order and order_date <= {AS_OF}
-            group by 1
-        )
-        select
-            cast(coalesce(c.cohort_month, f.cohort_month) as date) as cohort_month,
-            c.cohort_size,
-            coalesce(c.cohort_size, 0) - coalesce(f.customers, 0) as cohort_size_difference
-        from cohorts as c
-        full outer join first_orders as f on c.cohort_month = f.cohort_month
+        select cast(date_trunc('month', order_date) as date) as cohort_month, count(*) as cohort_size
+        from marts.fct_orders
+        where is_valid and is_first_order and order_date <= {AS_OF}
+        group by 1
         """,
-        ("cohort_month",),
-        (
+        counts=("cohort_size",),
+        checks=(
             [blocking(gxe.ExpectColumnValuesToBeUnique(column="cohort_month"), "one cohort size per cohort month")],
-            zero("cohort_size_difference"),
         ),
-        "Per first-order month: the cohort size minus the customers whose first valid order is in it; "
+        description="Per first-order month: the cohort size minus the customers whose first valid order is in it; "
         "together the cohorts are exactly the customers with orders.",
     ),
     QueryCheck(
