@@ -79,73 +79,32 @@ def test_writes_contract_tables_with_contract_columns(raw: str, request: pytest.
 # --------------------------------------------------------------------------- Shopify
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 def test_shopify_orders(shopify_raw: Path) -> None:
-    alice, bob, carol, dave = (
-        shopify_id(e) for e in ("alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com")
-    )
-    columns = [
-        "order_id",
-        "customer_id",
-        "ordered_at",
-        "status",
-        "coupon_code",
-        "order_discount_amount",
-        "shipping_amount",
-        "tax_amount",
-        "updated_at",
-    ]
+    alice, bob, carol, dave = (shopify_id(e) for e in ("alice@example.com", "bob@example.com",
+                                                       "carol@example.com", "dave@example.com"))
+    columns = ["order_id", "customer_id", "ordered_at", "status", "coupon_code", "order_discount_amount",
+               "shipping_amount", "tax_amount", "updated_at"]
     assert rows(shopify_raw, "orders", columns, "order_id") == [
         # -0500: 10:15 local is 15:15 UTC; updated = Fulfilled at 09:00 -0500
-        (
-            "#1001",
-            alice,
-            T(2024, 3, 1, 15, 15),
-            "shipped",
-            None,
-            D("0.00"),
-            D("10.00"),
-            D("100.00"),
-            T(2024, 3, 2, 14, 0),
-        ),
+        ("#1001", alice, T(2024, 3, 1, 15, 15), "shipped", None, D("0.00"), D("10.00"), D("100.00"),
+         T(2024, 3, 2, 14, 0)),
         # -0800 late evening is the next day in UTC
-        (
-            "#1002",
-            bob,
-            T(2024, 3, 6, 7, 30),
-            "shipped",
-            "SPRING10",
-            D("5.00"),
-            D("5.00"),
-            D("2.44"),
-            T(2024, 3, 7, 16, 0),
-        ),
+        ("#1002", bob, T(2024, 3, 6, 7, 30), "shipped", "SPRING10", D("5.00"), D("5.00"), D("2.44"),
+         T(2024, 3, 7, 16, 0)),
         # "Alice@Example.com" is Alice; +0100
-        ("#1003", alice, T(2024, 3, 10, 7, 0), "returned", None, D("0.00"), D("0.00"), D("0.00"), T(2024, 3, 10, 7, 1)),
-        (
-            "#1004",
-            carol,
-            T(2024, 3, 12, 16, 0),
-            "cancelled",
-            "SPRING10",
-            D("50.00"),
-            D("0.00"),
-            D("0.00"),
-            T(2024, 3, 12, 17, 0),
-        ),
-        (
-            "#1005",
-            dave,
-            T(2024, 3, 15, 19, 0),
-            "paid",
-            None,
-            D("0.00"),
-            D("0.00"),
-            D("0.00"),
-            T(2024, 3, 15, 19, 0, 30),
-        ),
+        ("#1003", alice, T(2024, 3, 10, 7, 0), "returned", None, D("0.00"), D("0.00"), D("0.00"),
+         T(2024, 3, 10, 7, 1)),
+        ("#1004", carol, T(2024, 3, 12, 16, 0), "cancelled", "SPRING10", D("50.00"), D("0.00"), D("0.00"),
+         T(2024, 3, 12, 17, 0)),
+        ("#1005", dave, T(2024, 3, 15, 19, 0), "paid", None, D("0.00"), D("0.00"), D("0.00"),
+         T(2024, 3, 15, 19, 0, 30)),
         # point of sale, no e-mail: no customer (staging quarantines it)
-        ("#1006", None, T(2024, 3, 20, 13, 0), "placed", None, D("0.00"), D("0.00"), D("0.00"), T(2024, 3, 20, 13, 0)),
+        ("#1006", None, T(2024, 3, 20, 13, 0), "placed", None, D("0.00"), D("0.00"), D("0.00"),
+         T(2024, 3, 20, 13, 0)),
     ]
+# fmt: on
 
 
 def test_shopify_order_items_from_every_line_row(shopify_raw: Path) -> None:
@@ -176,27 +135,15 @@ def test_shopify_refunds_become_returns_and_codes_coupons(shopify_raw: Path) -> 
     ]
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 def test_shopify_customers_and_products(shopify_raw: Path) -> None:
     columns = ["customer_id", "signed_up_at", "email", "phone", "country", "city", "acquisition_channel"]
     expected = [
-        (
-            shopify_id("alice@example.com"),
-            T(2024, 3, 1, 15, 15),
-            "alice@example.com",
-            "+15035550100",
-            "US",
-            "Portland",
-            "direct",
-        ),
-        (
-            shopify_id("bob@example.com"),
-            T(2024, 3, 6, 7, 30),
-            "bob@example.com",
-            "+14165550199",
-            "CA",
-            "Toronto",
-            "direct",
-        ),
+        (shopify_id("alice@example.com"), T(2024, 3, 1, 15, 15), "alice@example.com", "+15035550100", "US",
+         "Portland", "direct"),
+        (shopify_id("bob@example.com"), T(2024, 3, 6, 7, 30), "bob@example.com", "+14165550199", "CA",
+         "Toronto", "direct"),
         (shopify_id("carol@example.com"), T(2024, 3, 12, 16, 0), "carol@example.com", None, "GB", "London", "direct"),
         (shopify_id("dave@example.com"), T(2024, 3, 15, 19, 0), "dave@example.com", None, "DE", "Berlin", "direct"),
         # no order in the export: no signup date (staging quarantines the row)
@@ -205,17 +152,16 @@ def test_shopify_customers_and_products(shopify_raw: Path) -> None:
     assert rows(shopify_raw, "customers", columns, "customer_id") == sorted(expected)
 
     columns = ["product_id", "product_name", "category", "brand", "list_price", "unit_cost", "launched_at"]
-    assert rows(shopify_raw, "products", columns, "product_id") == sorted(
-        [
-            ("HOSE-25", "Garden Hose - 25m", "Hoses", "AquaCo", D("500.00"), D("200.00"), date(2024, 3, 1)),
-            # second variant row: product fields filled from the first; never sold: first order date
-            ("HOSE-50", "Garden Hose - 50m", "Hoses", "AquaCo", D("1150.00"), D("460.00"), date(2024, 3, 1)),
-            ("CAN-1", "Watering Can", "Cans", "AquaCo", D("250.00"), D("100.00"), date(2024, 3, 1)),
-            ("TROWEL", "Trowel", "Tools", "DigWell", D("25.00"), D("0.00"), date(2024, 3, 6)),
-            ("SEED-BASIL", "Seed Pack - Basil", "uncategorized", "GreenStart", D("3.50"), D("1.00"), date(2024, 3, 6)),
-            ("Gift Wrap", "Gift Wrap", "Services", None, D("2.00"), D("0.00"), date(2024, 3, 15)),
-        ]
-    )  # the image-only row of garden-hose is not a product
+    assert rows(shopify_raw, "products", columns, "product_id") == sorted([
+        ("HOSE-25", "Garden Hose - 25m", "Hoses", "AquaCo", D("500.00"), D("200.00"), date(2024, 3, 1)),
+        # second variant row: product fields filled from the first; never sold: first order date
+        ("HOSE-50", "Garden Hose - 50m", "Hoses", "AquaCo", D("1150.00"), D("460.00"), date(2024, 3, 1)),
+        ("CAN-1", "Watering Can", "Cans", "AquaCo", D("250.00"), D("100.00"), date(2024, 3, 1)),
+        ("TROWEL", "Trowel", "Tools", "DigWell", D("25.00"), D("0.00"), date(2024, 3, 6)),
+        ("SEED-BASIL", "Seed Pack - Basil", "uncategorized", "GreenStart", D("3.50"), D("1.00"), date(2024, 3, 6)),
+        ("Gift Wrap", "Gift Wrap", "Services", None, D("2.00"), D("0.00"), date(2024, 3, 15)),
+    ])  # the image-only row of garden-hose is not a product
+# fmt: on
 
 
 # --------------------------------------------------------------------------- WooCommerce

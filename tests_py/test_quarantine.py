@@ -46,6 +46,8 @@ class Case:
     clean: int = 0
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 def tiny_dirty_shop() -> RawShop:
     """Clean base rows for all 13 tables plus one small group of rows per case below."""
     shop = RawShop()
@@ -66,13 +68,8 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("orders", "O_LATEST", ordered_at=LATEST_CLEAN_AT, updated_at=LATEST_CLEAN_AT)
 
     # Null primary keys (also one column of a composite key).
-    shop.add(
-        "order_items",
-        "I_NULL",
-        order_item_id=None,
-        order_id=shop.add("orders", "O_OF_I_NULL")["order_id"],
-        unit_price=money("11.11"),
-    )
+    shop.add("order_items", "I_NULL", order_item_id=None, order_id=shop.add("orders", "O_OF_I_NULL")["order_id"],
+             unit_price=money("11.11"))
     shop.add("experiment_assignments", "A_NULL", anonymous_id=None)
 
     # Exact duplicates collapse to their first copy.
@@ -97,33 +94,18 @@ def tiny_dirty_shop() -> RawShop:
 
     # Orphan foreign keys (the orphan order is also dated after every clean order).
     shop.add("order_items", "I_ORPH_ORDER", order_id="O_NOPE")
-    shop.add(
-        "order_items",
-        "I_ORPH_PRODUCT",
-        order_id=shop.add("orders", "O_OF_I_ORPH_PRODUCT")["order_id"],
-        product_id="P_NOPE",
-    )
-    shop.add(
-        "orders",
-        "O_ORPH",
-        customer_id="C_NOPE",
-        session_id=None,
-        ordered_at=datetime(2025, 6, 30, 12),
-        updated_at=datetime(2025, 6, 30, 12),
-    )
+    shop.add("order_items", "I_ORPH_PRODUCT", order_id=shop.add("orders", "O_OF_I_ORPH_PRODUCT")["order_id"],
+             product_id="P_NOPE")
+    shop.add("orders", "O_ORPH", customer_id="C_NOPE", session_id=None,
+             ordered_at=datetime(2025, 6, 30, 12), updated_at=datetime(2025, 6, 30, 12))
     shop.add("returns", "R_ORPH", order_item_id="I_NOPE")
     shop.add("events", "E_ORPH", session_id="S_NOPE")
     shop.add("coupon_issuances", "CI_ORPH", coupon_id="CP_NOPE")
 
     # Cascades: customer -> order -> item, order -> item, item -> return.
     shop.add("customers", "C_BADMAIL", email="not-an-email")
-    shop.add(
-        "orders",
-        "O_OF_BADMAIL",
-        customer_id="C_BADMAIL",
-        ordered_at=datetime(2025, 6, 15),
-        updated_at=datetime(2025, 6, 15),
-    )
+    shop.add("orders", "O_OF_BADMAIL", customer_id="C_BADMAIL",
+             ordered_at=datetime(2025, 6, 15), updated_at=datetime(2025, 6, 15))
     shop.add("order_items", "I_OF_O_OF_BADMAIL", order_id="O_OF_BADMAIL")
     shop.add("orders", "O_NEGSHIP", shipping_amount=money("-4.95"))
     shop.add("order_items", "I_OF_NEGSHIP", order_id="O_NEGSHIP")
@@ -133,17 +115,11 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("order_items", "I_ZERO", order_id=shop.add("orders", "O_OF_I_ZERO")["order_id"], quantity=0)
     shop.add("order_items", "I_NEGQ", order_id=shop.add("orders", "O_OF_I_NEGQ")["order_id"], quantity=-2)
     shop.add("returns", "R_ZERO", quantity=0)
-    shop.add(
-        "order_items", "I_NEGPRICE", order_id=shop.add("orders", "O_OF_I_NEGPRICE")["order_id"], unit_price=money(-1)
-    )
+    shop.add("order_items", "I_NEGPRICE", order_id=shop.add("orders", "O_OF_I_NEGPRICE")["order_id"],
+             unit_price=money(-1))
     # Beyond plausible bounds: quantity x price would overflow the money type.
-    shop.add(
-        "order_items",
-        "I_HUGE",
-        order_id=shop.add("orders", "O_OF_I_HUGE")["order_id"],
-        quantity=2_000_000_000,
-        unit_price=money("99999999.99"),
-    )
+    shop.add("order_items", "I_HUGE", order_id=shop.add("orders", "O_OF_I_HUGE")["order_id"], quantity=2_000_000_000,
+             unit_price=money("99999999.99"))
 
     # An order and its lines are quarantined together: one bad line takes the order and its
     # other lines (and their returns) with it; an exact copy of a line does not.
@@ -155,13 +131,8 @@ def tiny_dirty_shop() -> RawShop:
     shop.copy_of("order_items", shop.add("order_items", "I_DUPLINE", order_id="O_DUPLINE"), times=1)
 
     # Free text leaves staging without e-mail addresses or phone numbers.
-    shop.add(
-        "sessions",
-        "S_PII",
-        landing_page="/account/reset?email=jane.doe%40example.com&ref=2025-11-11",
-        utm_campaign="call +1 415 555 0100",
-        utm_source="jo@example.org",
-    )
+    shop.add("sessions", "S_PII", landing_page="/account/reset?email=jane.doe%40example.com&ref=2025-11-11",
+             utm_campaign="call +1 415 555 0100", utm_source="jo@example.org")
     shop.add("events", "E_PII", event_type="search", product_id=None, search_query="order 12345 for ann@ex.com")
     shop.add("products", "P_NEGCOST", unit_cost=money("-0.01"))
     shop.add("returns", "R_NEGREFUND", refund_amount=money(-5))
@@ -173,13 +144,8 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("sessions", "S_FUTURE", started_at=FUTURE, ended_at=FUTURE)
     shop.add("orders", "O_FUTURE", session_id=None, ordered_at=FUTURE, updated_at=FUTURE)
     shop.add("marketing_touches", "MT_FUTURE", sent_at=FUTURE)
-    shop.add(
-        "orders",
-        "O_EARLY",
-        session_id=None,
-        ordered_at=datetime(1989, 12, 31, 23, 59, 59),
-        updated_at=datetime(2025, 3, 1),
-    )
+    shop.add("orders", "O_EARLY", session_id=None,
+             ordered_at=datetime(1989, 12, 31, 23, 59, 59), updated_at=datetime(2025, 3, 1))
     shop.add("orders", "O_1990", session_id=None, ordered_at=datetime(1990, 1, 1), updated_at=datetime(2025, 3, 1))
     shop.add("coupons", "CP_FUTURE", valid_to=FUTURE)  # coupons may be valid far ahead
     shop.add("coupons", "CP_BACKWARDS", valid_from=datetime(2025, 6, 1), valid_to=datetime(2025, 5, 1))
@@ -194,13 +160,8 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("customers", "C_CASE", acquisition_channel=" Paid_Search ")
 
     # Emails: malformed ones, and a well-formed one with case and padding.
-    for key, email in [
-        ("C_NOAT", "name.example.com"),
-        ("C_TWOAT", "a@b@example.com"),
-        ("C_SPACE", "jo hn@example.com"),
-        ("C_NODOT", "john@localhost"),
-        ("C_EMPTY", ""),
-    ]:
+    for key, email in [("C_NOAT", "name.example.com"), ("C_TWOAT", "a@b@example.com"),
+                       ("C_SPACE", "jo hn@example.com"), ("C_NODOT", "john@localhost"), ("C_EMPTY", "")]:
         shop.add("customers", key, email=email)
     shop.add("customers", "C_PADDED", email="  Jo@Example.COM ")
 
@@ -219,6 +180,7 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("reviews", "V_ZERO", rating=0)
     shop.add("reviews", "V_ONE", rating=1)
     return shop
+# fmt: on
 
 
 def _one(table: str, key_column: str, key: str, reason: str | None, case_id: str | None = None) -> Case:
@@ -227,41 +189,29 @@ def _one(table: str, key_column: str, key: str, reason: str | None, case_id: str
     return Case(case_id or f"{table}:{key}", table, where, (reason,) if reason else (), 0 if reason else 1)
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 CASES: list[Case] = [
     # 1. null primary key
     Case("null_pk:order_items", "order_items", "order_item_id is null", ("null_primary_key",)),
-    Case(
-        "null_pk_part:experiment_assignments", "experiment_assignments", "anonymous_id is null", ("null_primary_key",)
-    ),
+    Case("null_pk_part:experiment_assignments", "experiment_assignments", "anonymous_id is null",
+         ("null_primary_key",)),
     # 2. exact duplicates: one copy clean, the other copies 'duplicate'
     Case("duplicate:products", "products", "product_id = 'P_DUP'", ("duplicate", "duplicate"), clean=1),
     Case("duplicate:orders", "orders", "order_id = 'O_DUP'", ("duplicate",), clean=1),
     # 3. conflicting duplicates
-    Case(
-        "superseded:customers_older", "customers", "customer_id = 'C_VER' and city = 'Oldtown'", ("superseded_version",)
-    ),
+    Case("superseded:customers_older", "customers", "customer_id = 'C_VER' and city = 'Oldtown'",
+         ("superseded_version",)),
     Case("superseded:customers_latest_kept", "customers", "customer_id = 'C_VER' and city = 'Newtown'", clean=1),
     Case("superseded:orders_older", "orders", "order_id = 'O_VER' and status = 'placed'", ("superseded_version",)),
     Case("superseded:orders_latest_kept", "orders", "order_id = 'O_VER' and status = 'delivered'", clean=1),
     _one("order_items", "order_item_id", "I_OF_VER", None, "superseded:item_of_kept_order_is_clean"),
-    Case(
-        "conflicting:customers_same_updated_at",
-        "customers",
-        "customer_id = 'C_TIE'",
-        ("conflicting_duplicate", "conflicting_duplicate"),
-    ),
-    Case(
-        "conflicting:products_no_updated_at",
-        "products",
-        "product_id = 'P_CONF'",
-        ("conflicting_duplicate", "conflicting_duplicate"),
-    ),
-    Case(
-        "conflicting:experiment_assignments",
-        "experiment_assignments",
-        "anonymous_id = 'A_CONF'",
-        ("conflicting_duplicate", "conflicting_duplicate"),
-    ),
+    Case("conflicting:customers_same_updated_at", "customers", "customer_id = 'C_TIE'",
+         ("conflicting_duplicate", "conflicting_duplicate")),
+    Case("conflicting:products_no_updated_at", "products", "product_id = 'P_CONF'",
+         ("conflicting_duplicate", "conflicting_duplicate")),
+    Case("conflicting:experiment_assignments", "experiment_assignments", "anonymous_id = 'A_CONF'",
+         ("conflicting_duplicate", "conflicting_duplicate")),
     # 4. orphan foreign keys and the cascade
     _one("order_items", "order_item_id", "I_ORPH_ORDER", "orphan:order_id", "orphan:order_items.order_id"),
     _one("order_items", "order_item_id", "I_ORPH_PRODUCT", "orphan:product_id", "orphan:order_items.product_id"),
@@ -271,29 +221,18 @@ CASES: list[Case] = [
     _one("coupon_issuances", "issuance_id", "CI_ORPH", "orphan:coupon_id", "orphan:coupon_issuances.coupon_id"),
     _one("customers", "customer_id", "C_BADMAIL", "malformed_email", "cascade:customer_itself"),
     _one("orders", "order_id", "O_OF_BADMAIL", "quarantined_parent:customers", "cascade:order_of_quarantined_customer"),
-    _one(
-        "order_items",
-        "order_item_id",
-        "I_OF_O_OF_BADMAIL",
-        "quarantined_parent:orders",
-        "cascade:item_of_order_of_quarantined_customer",
-    ),
+    _one("order_items", "order_item_id", "I_OF_O_OF_BADMAIL", "quarantined_parent:orders",
+         "cascade:item_of_order_of_quarantined_customer"),
     _one("orders", "order_id", "O_NEGSHIP", "negative_money:shipping_amount", "negative_money:orders.shipping_amount"),
-    _one(
-        "order_items", "order_item_id", "I_OF_NEGSHIP", "quarantined_parent:orders", "cascade:item_of_quarantined_order"
-    ),
+    _one("order_items", "order_item_id", "I_OF_NEGSHIP", "quarantined_parent:orders",
+         "cascade:item_of_quarantined_order"),
     _one("returns", "return_id", "R_OF_ZERO", "quarantined_parent:order_items", "cascade:return_of_quarantined_item"),
     # 5. zero / negative quantity, negative money
     _one("order_items", "order_item_id", "I_ZERO", "non_positive_quantity", "quantity:zero"),
     _one("order_items", "order_item_id", "I_NEGQ", "non_positive_quantity", "quantity:negative"),
     _one("returns", "return_id", "R_ZERO", "non_positive_quantity", "quantity:zero_return"),
-    _one(
-        "order_items",
-        "order_item_id",
-        "I_NEGPRICE",
-        "negative_money:unit_price",
-        "negative_money:order_items.unit_price",
-    ),
+    _one("order_items", "order_item_id", "I_NEGPRICE", "negative_money:unit_price",
+         "negative_money:order_items.unit_price"),
     _one("products", "product_id", "P_NEGCOST", "negative_money:unit_cost", "negative_money:products.unit_cost"),
     _one("returns", "return_id", "R_NEGREFUND", "negative_money:refund_amount", "negative_money:returns.refund_amount"),
     _one("marketing_spend", "campaign", "neg", "negative_money:spend_amount", "negative_money:marketing_spend"),
@@ -301,45 +240,28 @@ CASES: list[Case] = [
     _one("order_items", "order_item_id", "I_HUGE", "implausible_value:quantity", "implausible:order_items.quantity"),
     _one("orders", "order_id", "O_OF_I_ZERO", "quarantined_line:I_ZERO", "cascade:order_of_quarantined_line"),
     _one("orders", "order_id", "O_OF_I_NULL", "quarantined_line:(null id)", "cascade:order_of_line_without_id"),
-    *[
-        _one("orders", "order_id", f"O_OF_{line}", f"quarantined_line:{line}", f"cascade:order_of_{line}")
-        for line in ("I_NEGQ", "I_NEGPRICE", "I_HUGE")
-    ],
-    _one(
-        "orders",
-        "order_id",
-        "O_OF_I_ORPH_PRODUCT",
-        "quarantined_line:I_ORPH_PRODUCT",
-        "cascade:order_of_line_with_orphan_product",
-    ),
+    *[_one("orders", "order_id", f"O_OF_{line}", f"quarantined_line:{line}", f"cascade:order_of_{line}")
+      for line in ("I_NEGQ", "I_NEGPRICE", "I_HUGE")],
+    _one("orders", "order_id", "O_OF_I_ORPH_PRODUCT", "quarantined_line:I_ORPH_PRODUCT",
+         "cascade:order_of_line_with_orphan_product"),
     _one("orders", "order_id", "O_CASC", "quarantined_line:I_CASC_BAD", "cascade:order_takes_its_lines"),
     _one("order_items", "order_item_id", "I_CASC_BAD", "negative_money:unit_cost", "cascade:the_bad_line"),
     _one("order_items", "order_item_id", "I_CASC_SIBLING", "quarantined_parent:orders", "cascade:sibling_line"),
     _one("returns", "return_id", "R_OF_CASC_SIBLING", "quarantined_parent:order_items", "cascade:return_of_sibling"),
     _one("orders", "order_id", "O_DUPLINE", None, "cascade:exact_copy_of_a_line_keeps_the_order"),
-    Case(
-        "cascade:exact_copy_of_a_line_collapses", "order_items", "order_item_id = 'I_DUPLINE'", ("duplicate",), clean=1
-    ),
-    Case(
-        "pii:sessions_free_text_scrubbed",
-        "sessions",
-        "session_id = 'S_PII' and landing_page = '/account/reset?email=[email]&ref=2025-11-11'"
-        " and utm_campaign = 'call [phone]' and utm_source = '[email]'",
-        clean=1,
-    ),
-    Case(
-        "pii:search_query_scrubbed",
-        "events",
-        "event_id = 'E_PII' and search_query = 'order 12345 for [email]'",
-        clean=1,
-    ),
+    Case("cascade:exact_copy_of_a_line_collapses", "order_items", "order_item_id = 'I_DUPLINE'", ("duplicate",),
+         clean=1),
+    Case("pii:sessions_free_text_scrubbed", "sessions",
+         "session_id = 'S_PII' and landing_page = '/account/reset?email=[email]&ref=2025-11-11'"
+         " and utm_campaign = 'call [phone]' and utm_source = '[email]'", clean=1),
+    Case("pii:search_query_scrubbed", "events",
+         "event_id = 'E_PII' and search_query = 'order 12345 for [email]'", clean=1),
     # 6. time
     _one("sessions", "session_id", "S_BACKWARDS", "ended_before_started", "ended_before_started"),
     _one("sessions", "session_id", "S_FUTURE", "timestamp_in_future:started_at", "future:sessions.started_at"),
     _one("orders", "order_id", "O_FUTURE", "timestamp_in_future:ordered_at", "future:orders.ordered_at"),
-    _one(
-        "marketing_touches", "touch_id", "MT_FUTURE", "timestamp_in_future:sent_at", "future:marketing_touches.sent_at"
-    ),
+    _one("marketing_touches", "touch_id", "MT_FUTURE", "timestamp_in_future:sent_at",
+         "future:marketing_touches.sent_at"),
     _one("orders", "order_id", "O_EARLY", "timestamp_too_early:ordered_at", "too_early:orders.ordered_at"),
     _one("orders", "order_id", "O_1990", None, "too_early:boundary_1990_01_01_is_clean"),
     _one("coupons", "coupon_id", "CP_FUTURE", None, "future:coupon_valid_to_allowed"),
@@ -347,31 +269,16 @@ CASES: list[Case] = [
     _one("coupon_issuances", "issuance_id", "CI_BACKWARDS", "expires_before_issued", "expires_before_issued"),
     # 7. unknown enums are mapped to 'unknown' and KEPT
     Case("enum:orders.status", "orders", "order_id = 'O_ENUM' and status = 'unknown'", clean=1),
-    Case(
-        "enum:sessions.channel_device",
-        "sessions",
-        "session_id = 'S_ENUM' and channel = 'unknown' and device_type = 'unknown'",
-        clean=1,
-    ),
+    Case("enum:sessions.channel_device", "sessions",
+         "session_id = 'S_ENUM' and channel = 'unknown' and device_type = 'unknown'", clean=1),
     Case("enum:returns.reason", "returns", "return_id = 'R_ENUM' and reason = 'unknown'", clean=1),
     Case("enum:events.event_type", "events", "event_id = 'E_ENUM' and event_type = 'unknown'", clean=1),
-    Case(
-        "enum:known_value_normalised",
-        "customers",
-        "customer_id = 'C_CASE' and acquisition_channel = 'paid_search'",
-        clean=1,
-    ),
+    Case("enum:known_value_normalised", "customers",
+         "customer_id = 'C_CASE' and acquisition_channel = 'paid_search'", clean=1),
     # 8. emails
-    *[
-        _one("customers", "customer_id", key, "malformed_email", f"email:{label}")
-        for key, label in [
-            ("C_NOAT", "no_at"),
-            ("C_TWOAT", "two_ats"),
-            ("C_SPACE", "space"),
-            ("C_NODOT", "no_dot_in_domain"),
-            ("C_EMPTY", "empty"),
-        ]
-    ],
+    *[_one("customers", "customer_id", key, "malformed_email", f"email:{label}")
+      for key, label in [("C_NOAT", "no_at"), ("C_TWOAT", "two_ats"), ("C_SPACE", "space"),
+                         ("C_NODOT", "no_dot_in_domain"), ("C_EMPTY", "empty")]],
     _one("customers", "customer_id", "C_PADDED", None, "email:padded_mixed_case_is_clean"),
     # 9. returns above the ordered quantity
     _one("returns", "return_id", "R_OVER", "return_quantity_exceeds_ordered", "return:single_above_ordered"),
@@ -383,6 +290,7 @@ CASES: list[Case] = [
     _one("reviews", "review_id", "V_ZERO", "rating_out_of_range", "rating:below_1"),
     _one("reviews", "review_id", "V_ONE", None, "rating:1_is_clean"),
 ]
+# fmt: on
 
 
 @pytest.fixture(scope="module")
