@@ -62,7 +62,7 @@ dashboard: venv  ## Open the dashboard on http://localhost:8501 (DASHBOARD_PORT;
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
+test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the lint (sqlfluff, ruff)
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory lint
 
