@@ -17,11 +17,12 @@ RAW_DIR = $(or $(ORCHARD_RAW_DIR),$(DEFAULT_RAW_DIR))
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	@# The package itself (src/orchard), editable: its dependencies are the lock above.
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# The package itself (src/orchard), editable, its dependencies being the lock above; once, so
+	@# that worktrees sharing one .venv do not move each other's install (README, "Python package").
+	@$(PY) -c "import orchard" 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 venv: $(VENV)/.installed  ## Create .venv, install the pinned lock file and the orchard package (once)
@@ -61,11 +62,14 @@ dashboard: venv  ## Open the dashboard on http://localhost:8501 (DASHBOARD_PORT;
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the SQL lint
+test: venv  ## Run every test: pytest (dbt builds on fixture shops) and the lint (sqlfluff, ruff)
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory lint
 
-lint: venv  ## sqlfluff over every model and analysis
+PY_SOURCES := src tests_py dashboard models
+lint: venv  ## sqlfluff over every model and analysis; ruff (lint and format check) over the Python
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	@# The dbt templater opens a DuckDB connection: give it a scratch file, never the warehouse
 	@# (which may not exist yet on a fresh clone).
 	@mkdir -p target

@@ -23,13 +23,24 @@ from warehouse import REPO_ROOT, VENV_BIN
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 # Headless, and nothing that reaches the network on its own.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("ORCHARD_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("ORCHARD_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -40,8 +51,10 @@ def chromium() -> Iterator[object]:
     """A headless Chromium (a playwright Browser); skips the test when the machine has none."""
     executable = chromium_path()
     if executable is None:
-        pytest.skip("no Chromium on this machine: run .ci/setup-browser (apt-get install chromium) "
-                    "or set ORCHARD_CHROMIUM to a Chromium binary")
+        pytest.skip(
+            "no Chromium on this machine: run .ci/setup-browser (apt-get install chromium) "
+            "or set ORCHARD_CHROMIUM to a Chromium binary"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -67,10 +80,26 @@ def streamlit_server(duckdb_path: Path, timeout_s: float = 90.0) -> Iterator[str
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         server = subprocess.Popen(
-            [str(VENV_BIN / "streamlit"), "run", "dashboard/app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                str(VENV_BIN / "streamlit"),
+                "run",
+                "dashboard/app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, server, timeout_s, log)

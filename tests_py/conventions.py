@@ -40,8 +40,16 @@ STAGING_NAME = re.compile(r"^(base|stg|quarantine)_shop__(\w+)$")
 INTERMEDIATE_NAME = re.compile(r"^int_(?:[a-z0-9]+_)*[a-z0-9]+s_(?:[a-z0-9]+_)*[a-z0-9]+ed(?:_[a-z0-9]+)*$")
 MART_PREFIXES = ("dim_", "fct_")
 NON_MATERIALIZED = ("view", "ephemeral")
-RULES = ("description", "staging_reads_staging", "intermediate_reads_mart", "naming", "mart_contract",
-         "mart_primary_key", "mart_column_description", "view_chain")
+RULES = (
+    "description",
+    "staging_reads_staging",
+    "intermediate_reads_mart",
+    "naming",
+    "mart_contract",
+    "mart_primary_key",
+    "mart_column_description",
+    "view_chain",
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -81,12 +89,14 @@ def allowed_staging_reads(contract: dict[str, Any]) -> set[tuple[str, str]]:
 def _staging_reads(name: str, reads: list[str], allowed: set[tuple[str, str]]) -> list[Violation]:
     match = STAGING_NAME.match(name)
     own_base = f"base_shop__{match.group(2)}" if match else None
-    return [Violation("staging_reads_staging", name, f"reads {dep}, not an edge of the contract spec")
-            for dep in reads if dep != own_base and (name, dep) not in allowed]
+    return [
+        Violation("staging_reads_staging", name, f"reads {dep}, not an edge of the contract spec")
+        for dep in reads
+        if dep != own_base and (name, dep) not in allowed
+    ]
 
 
-def _name_violation(name: str, node_layer: str | None, contract: dict[str, Any],
-                    spec_marts: set[str]) -> str | None:
+def _name_violation(name: str, node_layer: str | None, contract: dict[str, Any], spec_marts: set[str]) -> str | None:
     if node_layer == "staging":
         match = STAGING_NAME.match(name)
         if not match:
@@ -123,8 +133,11 @@ def _longest_view_chains(nodes: dict[str, dict[str, Any]]) -> dict[str, list[str
 
     def chain(uid: str) -> list[str]:
         if uid not in memo:
-            parents = [p for p in nodes[uid]["depends_on"]["nodes"]
-                       if p in nodes and nodes[p]["config"]["materialized"] in NON_MATERIALIZED]
+            parents = [
+                p
+                for p in nodes[uid]["depends_on"]["nodes"]
+                if p in nodes and nodes[p]["config"]["materialized"] in NON_MATERIALIZED
+            ]
             longest = max((chain(p) for p in parents), key=len, default=[])
             memo[uid] = longest + [nodes[uid]["name"]]
         return memo[uid]
@@ -146,8 +159,11 @@ def violations(manifest: dict[str, Any], contract: dict[str, Any], spec_marts: s
         if node_layer == "staging":
             found += _staging_reads(name, [r["name"] for r in reads if layer(r) == "staging"], allowed)
         if node_layer == "intermediate":
-            found += [Violation("intermediate_reads_mart", name, f"reads mart {r['name']}")
-                      for r in reads if layer(r) == "marts"]
+            found += [
+                Violation("intermediate_reads_mart", name, f"reads mart {r['name']}")
+                for r in reads
+                if layer(r) == "marts"
+            ]
         problem = _name_violation(name, node_layer, contract, spec_marts)
         if problem:
             found.append(Violation("naming", name, problem))
@@ -155,16 +171,24 @@ def violations(manifest: dict[str, Any], contract: dict[str, Any], spec_marts: s
             if not node["config"]["contract"]["enforced"]:
                 found.append(Violation("mart_contract", name, "contract: {enforced: true} is not set"))
             if not _primary_key_tested(uid, tests):
-                found.append(Violation("mart_primary_key", name,
-                                       "no unique + not_null column, no unique_combination_of_columns"))
-            found += [Violation("mart_column_description", name, f"column {column} has no description")
-                      for column, spec in node["columns"].items() if not spec["description"].strip()]
+                found.append(
+                    Violation("mart_primary_key", name, "no unique + not_null column, no unique_combination_of_columns")
+                )
+            found += [
+                Violation("mart_column_description", name, f"column {column} has no description")
+                for column, spec in node["columns"].items()
+                if not spec["description"].strip()
+            ]
     # Reported once per chain, at the model that makes it one too long.
     for uid, chain in _longest_view_chains(nodes).items():
         if len(chain) == MAX_VIEW_CHAIN + 1:
-            found.append(Violation("view_chain", nodes[uid]["name"],
-                                   f"more than {MAX_VIEW_CHAIN} non-materialized models in a row: "
-                                   f"{' -> '.join(chain)}"))
+            found.append(
+                Violation(
+                    "view_chain",
+                    nodes[uid]["name"],
+                    f"more than {MAX_VIEW_CHAIN} non-materialized models in a row: {' -> '.join(chain)}",
+                )
+            )
     return sorted(found)
 
 
@@ -180,8 +204,9 @@ def load_exceptions(path: Path) -> dict[str, dict[str, str]]:
     return {rule: dict(entries or {}) for rule, entries in data.items()}
 
 
-def apply_exceptions(found: list[Violation], exceptions: dict[str, dict[str, str]]
-                     ) -> tuple[list[Violation], list[str]]:
+def apply_exceptions(
+    found: list[Violation], exceptions: dict[str, dict[str, str]]
+) -> tuple[list[Violation], list[str]]:
     """(violations not excepted, exceptions that match no violation: stale, to remove)."""
     excepted = {(rule, model) for rule, entries in exceptions.items() for model in entries}
     left = [v for v in found if (v.rule, v.model) not in excepted]

@@ -15,10 +15,11 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,9 +50,13 @@ class PostgresServer:
     def connect(self, database: str | None = None) -> Any:
         import psycopg2
 
-        return psycopg2.connect(host=self.env["ORCHARD_PG_HOST"], port=int(self.env["ORCHARD_PG_PORT"]),
-                                user=self.env["ORCHARD_PG_USER"], password=self.env.get("ORCHARD_PG_PASSWORD") or None,
-                                dbname=database or self.env["ORCHARD_PG_DATABASE"])
+        return psycopg2.connect(
+            host=self.env["ORCHARD_PG_HOST"],
+            port=int(self.env["ORCHARD_PG_PORT"]),
+            user=self.env["ORCHARD_PG_USER"],
+            password=self.env.get("ORCHARD_PG_PASSWORD") or None,
+            dbname=database or self.env["ORCHARD_PG_DATABASE"],
+        )
 
 
 def start_postgres() -> PostgresServer:
@@ -82,14 +87,20 @@ def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[
     """src/orchard/build_engine.py into its own dbt target/log folders; raises BuildFailed with the output tail."""
     work_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
-    env.update({
-        "DBT_PROFILES_DIR": str(REPO_ROOT), "DBT_TARGET_PATH": str(work_dir / "target"),
-        "DBT_LOG_PATH": str(work_dir / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "TZ": "UTC",
-        **env_extra,
-    })
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            "DBT_TARGET_PATH": str(work_dir / "target"),
+            "DBT_LOG_PATH": str(work_dir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "TZ": "UTC",
+            **env_extra,
+        }
+    )
     started = time.perf_counter()
-    result = run([str(VENV_BIN / "python"), "-m", "orchard.build_engine", "--target", target, "--raw-dir", str(raw_dir)],
-                 env)
+    result = run(
+        [str(VENV_BIN / "python"), "-m", "orchard.build_engine", "--target", target, "--raw-dir", str(raw_dir)], env
+    )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-80:])
         raise BuildFailed(f"build on {target} failed:\n{tail}\n{result.stderr[-3000:]}")
@@ -99,6 +110,7 @@ def build_on_engine(target: str, raw_dir: Path, work_dir: Path, env_extra: dict[
 # --------------------------------------------------------------------------
 # Comparing tables across engines
 # --------------------------------------------------------------------------
+
 
 def normalize(value: Any) -> Any:
     """One Python value per cell whatever the driver: None for every null, float, str, bool, ISO dates."""
@@ -133,8 +145,8 @@ def differences(name: str, columns: list[str], expected: list[tuple], actual: li
     if len(expected) != len(actual):
         yield f"{name}: {len(expected)} rows on duckdb, {len(actual)} here"
         return
-    for index, (left, right) in enumerate(zip(expected, actual)):
-        for column, a, b in zip(columns, left, right):
+    for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
+        for column, a, b in zip(columns, left, right, strict=True):
             if isinstance(a, float) and isinstance(b, float):
                 if abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
                     continue

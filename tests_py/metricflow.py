@@ -27,12 +27,21 @@ class SemanticProject:
     warehouse: Warehouse
 
     def env(self) -> dict[str, str]:
-        return {**_env(self.warehouse.duckdb_path, None), "DBT_PROFILES_DIR": str(self.project_dir),
-                "DBT_PROJECT_DIR": str(self.project_dir)}
+        return {
+            **_env(self.warehouse.duckdb_path, None),
+            "DBT_PROFILES_DIR": str(self.project_dir),
+            "DBT_PROJECT_DIR": str(self.project_dir),
+        }
 
     def mf(self, args: list[str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(VENV_BIN / "mf"), *args], cwd=self.project_dir, env=self.env(),
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [str(VENV_BIN / "mf"), *args],
+            cwd=self.project_dir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     def query(self, metrics: list[str], group_by: list[str] | None = None) -> pd.DataFrame:
         """`mf query ... --csv` as a DataFrame."""
@@ -49,7 +58,9 @@ class SemanticProject:
         out = self.project_dir / f"{name}.csv"
         result = self.mf(["query", "--saved-query", name, "--csv", str(out)])
         if result.returncode != 0 or not out.exists():
-            raise BuildFailed(f"mf query --saved-query {name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            raise BuildFailed(
+                f"mf query --saved-query {name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
         return pd.read_csv(out)
 
 
@@ -61,8 +72,14 @@ def semantic_project(warehouse: Warehouse, project_dir: Path) -> SemanticProject
         if not link.exists():
             link.symlink_to(REPO_ROOT / name)
     project = SemanticProject(project_dir, warehouse)
-    parsed = subprocess.run([str(VENV_BIN / "dbt"), "parse"], cwd=project_dir, env=project.env(),
-                            capture_output=True, text=True, check=False)
+    parsed = subprocess.run(
+        [str(VENV_BIN / "dbt"), "parse"],
+        cwd=project_dir,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if parsed.returncode != 0:
         raise BuildFailed(f"dbt parse failed:\n{parsed.stdout[-3000:]}\n{parsed.stderr[-3000:]}")
     return project

@@ -147,36 +147,61 @@ EPOCH = pd.Timestamp("1970-01-01")
 
 # The contract columns this oracle reads, per table, by kind (written from raw-contract.md).
 TABLE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "customers": {"str": ("customer_id", "acquisition_channel", "country", "email", "referrer_customer_id"),
-                  "ts": ("signed_up_at", "updated_at")},
+    "customers": {
+        "str": ("customer_id", "acquisition_channel", "country", "email", "referrer_customer_id"),
+        "ts": ("signed_up_at", "updated_at"),
+    },
     "products": {"str": ("product_id",), "money": ("list_price", "unit_cost")},
-    "sessions": {"str": ("session_id", "anonymous_id", "customer_id", "channel", "device_type"),
-                 "ts": ("started_at", "ended_at")},
-    "events": {"str": ("event_id", "session_id", "anonymous_id", "customer_id", "event_type",
-                       "product_id", "order_id"),
-               "ts": ("event_at",)},
-    "orders": {"str": ("order_id", "customer_id", "session_id", "status", "coupon_code"),
-               "ts": ("ordered_at", "updated_at"),
-               "money": ("order_discount_amount", "shipping_amount", "tax_amount")},
-    "order_items": {"str": ("order_item_id", "order_id", "product_id"), "int": ("quantity",),
-                    "money": ("unit_price", "unit_cost", "item_discount_amount")},
-    "returns": {"str": ("return_id", "order_item_id", "reason"), "ts": ("returned_at",),
-                "int": ("quantity",), "money": ("refund_amount",)},
-    "coupons": {"str": ("coupon_id", "coupon_code", "campaign", "coupon_type"),
-                "ts": ("valid_from", "valid_to"), "money": ("discount_value",)},
-    "coupon_issuances": {"str": ("issuance_id", "coupon_id", "customer_id", "issue_channel"),
-                         "ts": ("issued_at", "expires_at")},
-    "marketing_touches": {"str": ("touch_id", "customer_id", "campaign", "touch_channel"),
-                          "ts": ("sent_at", "opened_at", "clicked_at")},
+    "sessions": {
+        "str": ("session_id", "anonymous_id", "customer_id", "channel", "device_type"),
+        "ts": ("started_at", "ended_at"),
+    },
+    "events": {
+        "str": ("event_id", "session_id", "anonymous_id", "customer_id", "event_type", "product_id", "order_id"),
+        "ts": ("event_at",),
+    },
+    "orders": {
+        "str": ("order_id", "customer_id", "session_id", "status", "coupon_code"),
+        "ts": ("ordered_at", "updated_at"),
+        "money": ("order_discount_amount", "shipping_amount", "tax_amount"),
+    },
+    "order_items": {
+        "str": ("order_item_id", "order_id", "product_id"),
+        "int": ("quantity",),
+        "money": ("unit_price", "unit_cost", "item_discount_amount"),
+    },
+    "returns": {
+        "str": ("return_id", "order_item_id", "reason"),
+        "ts": ("returned_at",),
+        "int": ("quantity",),
+        "money": ("refund_amount",),
+    },
+    "coupons": {
+        "str": ("coupon_id", "coupon_code", "campaign", "coupon_type"),
+        "ts": ("valid_from", "valid_to"),
+        "money": ("discount_value",),
+    },
+    "coupon_issuances": {
+        "str": ("issuance_id", "coupon_id", "customer_id", "issue_channel"),
+        "ts": ("issued_at", "expires_at"),
+    },
+    "marketing_touches": {
+        "str": ("touch_id", "customer_id", "campaign", "touch_channel"),
+        "ts": ("sent_at", "opened_at", "clicked_at"),
+    },
 }
 REQUIRED = ("customers", "products", "orders", "order_items")
 FUNNEL_STEPS = ("product_view", "add_to_cart", "begin_checkout", "purchase")
 LIFECYCLE_STAGES = ("registered", "new", "reactivated", "active", "at_risk", "churned")
 RFM_VALUE_CLASSES = {
-    ("H", "H", "H"): "important_value", ("L", "H", "H"): "important_retain",
-    ("H", "L", "H"): "important_develop", ("L", "L", "H"): "important_winback",
-    ("H", "H", "L"): "general_value", ("L", "H", "L"): "general_retain",
-    ("H", "L", "L"): "general_develop", ("L", "L", "L"): "general_winback",
+    ("H", "H", "H"): "important_value",
+    ("L", "H", "H"): "important_retain",
+    ("H", "L", "H"): "important_develop",
+    ("L", "L", "H"): "important_winback",
+    ("H", "H", "L"): "general_value",
+    ("L", "H", "L"): "general_retain",
+    ("H", "L", "L"): "general_develop",
+    ("L", "L", "L"): "general_winback",
 }
 LTV_WINDOWS = (30, 90, 180, 365)
 RETENTION_DAYS = (1, 3, 7, 14, 30)
@@ -199,6 +224,7 @@ class Params:
 
 def _cents(values: pd.Series) -> pd.Series:
     """Decimal / float / text amounts -> integer cents (Int64), half-up on the shortest decimal form."""
+
     def one(value: object) -> object:
         if value is None or (not isinstance(value, (str, Decimal)) and pd.isna(value)):
             return pd.NA
@@ -306,8 +332,9 @@ def _returns_within_ordered(returns: pd.DataFrame, items: pd.DataFrame) -> pd.Da
     return ordered[(running <= limit).fillna(False)].sort_index()
 
 
-def clean_tables(raw: dict[str, pd.DataFrame],
-                 earliest: date = Params.earliest_valid_timestamp) -> dict[str, pd.DataFrame]:
+def clean_tables(
+    raw: dict[str, pd.DataFrame], earliest: date = Params.earliest_valid_timestamp
+) -> dict[str, pd.DataFrame]:
     """The quarantine subset of the module docstring: rules 1 to 9."""
     t = {name: frame.drop_duplicates().reset_index(drop=True) for name, frame in raw.items()}
     customers = _one_version_per_key(t["customers"], "customer_id", "updated_at")
@@ -337,8 +364,10 @@ def clean_tables(raw: dict[str, pd.DataFrame],
         orders = orders[orders["session_id"].isna() | orders["session_id"].isin(sessions["session_id"])]
     items = _one_version_per_key(t["order_items"], "order_item_id")
     bad_item = (
-        items["quantity"].isna() | (items["quantity"] <= 0).fillna(True)
-        | (items["unit_price"] < 0).fillna(False) | (items["unit_cost"] < 0).fillna(False)
+        items["quantity"].isna()
+        | (items["quantity"] <= 0).fillna(True)
+        | (items["unit_price"] < 0).fillna(False)
+        | (items["unit_cost"] < 0).fillna(False)
         | (items["item_discount_amount"] < 0).fillna(False)
     )
     good_item = ~bad_item & items["product_id"].isin(products["product_id"])
@@ -355,25 +384,38 @@ def clean_tables(raw: dict[str, pd.DataFrame],
         & returns["order_item_id"].isin(items["order_item_id"])
     ]
     returns = _returns_within_ordered(returns, items)
-    t.update({name: frame.reset_index(drop=True) for name, frame in (
-        ("customers", customers), ("sessions", sessions), ("products", products), ("orders", orders),
-        ("order_items", items), ("returns", returns))})
+    t.update(
+        {
+            name: frame.reset_index(drop=True)
+            for name, frame in (
+                ("customers", customers),
+                ("sessions", sessions),
+                ("products", products),
+                ("orders", orders),
+                ("order_items", items),
+                ("returns", returns),
+            )
+        }
+    )
     return t
 
 
 # --------------------------------------------------------------------------- allocation
 
 
-def allocate_largest_remainder(group: pd.Series, amount: pd.Series, weight: pd.Series,
-                               tie_key: pd.Series) -> pd.Series:
+def allocate_largest_remainder(group: pd.Series, amount: pd.Series, weight: pd.Series, tie_key: pd.Series) -> pd.Series:
     """Split each group's `amount` (integer cents, the same on every row of the group) over its
     rows in proportion to `weight` (integers >= 0): floor(amount * w / sum(w)) each, then the
     leftover cents one each to the rows with the largest remainders, ties by tie_key ascending.
     A group whose weights sum to 0 splits by row count (every weight 1)."""
-    frame = pd.DataFrame({
-        "g": group.to_numpy(), "amount": amount.astype("int64").to_numpy(),
-        "w": weight.astype("int64").to_numpy(), "key": tie_key.to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "g": group.to_numpy(),
+            "amount": amount.astype("int64").to_numpy(),
+            "w": weight.astype("int64").to_numpy(),
+            "key": tie_key.to_numpy(),
+        }
+    )
     total = frame.groupby("g")["w"].transform("sum")
     zero = total == 0
     frame.loc[zero, "w"] = 1
@@ -409,8 +451,9 @@ class Oracle:
         """D1: the latest ordered_at / started_at date among clean rows (or Params.as_of_date)."""
         if self.params.as_of_date is not None:
             return _date_day(self.params.as_of_date)
-        days = pd.concat([day_number(self.t["orders"]["ordered_at"]),
-                          day_number(self.t["sessions"]["started_at"])]).dropna()
+        days = pd.concat(
+            [day_number(self.t["orders"]["ordered_at"]), day_number(self.t["sessions"]["started_at"])]
+        ).dropna()
         return int(days.max())
 
     @property
@@ -426,14 +469,18 @@ class Oracle:
         orders = self.t["orders"].set_index("order_id")
         items["customer_id"] = items["order_id"].map(orders["customer_id"])
         items["is_valid"] = items["order_id"].map(orders["status"] != "cancelled").astype(bool)
-        returns = self.t["returns"].groupby("order_item_id").agg(
-            returned_quantity=("quantity", "sum"), refund=("refund_amount", "sum"))
+        returns = (
+            self.t["returns"]
+            .groupby("order_item_id")
+            .agg(returned_quantity=("quantity", "sum"), refund=("refund_amount", "sum"))
+        )
         items["returned_quantity"] = items["order_item_id"].map(returns["returned_quantity"]).fillna(0).astype("int64")
         items["refund"] = items["order_item_id"].map(returns["refund"]).fillna(0).astype("int64")
         items["gmv"] = (items["quantity"] * items["unit_price"]).astype("int64")
         order_discount = items["order_id"].map(orders["order_discount_amount"]).fillna(0).astype("int64")
         items["allocated_order_discount"] = allocate_largest_remainder(
-            items["order_id"], order_discount, items["gmv"], items["order_item_id"])
+            items["order_id"], order_discount, items["gmv"], items["order_item_id"]
+        )
         items["discount"] = items["item_discount_amount"].astype("int64") + items["allocated_order_discount"]
         items["net_revenue"] = items["gmv"] - items["discount"] - items["refund"]
         items["cogs"] = ((items["quantity"] - items["returned_quantity"]) * items["unit_cost"]).astype("int64")
@@ -447,8 +494,11 @@ class Oracle:
         orders["order_day"] = day_number(orders["ordered_at"])
         orders["is_valid"] = (orders["status"] != "cancelled").astype(bool)
         items = self.order_items.groupby("order_id").agg(
-            gmv=("gmv", "sum"), item_discount=("item_discount_amount", "sum"),
-            refund=("refund", "sum"), cogs=("cogs", "sum"))
+            gmv=("gmv", "sum"),
+            item_discount=("item_discount_amount", "sum"),
+            refund=("refund", "sum"),
+            cogs=("cogs", "sum"),
+        )
         for col in ("gmv", "item_discount", "refund", "cogs"):
             orders[col] = orders["order_id"].map(items[col]).fillna(0).astype("int64")
         orders["discount"] = orders["order_discount_amount"].fillna(0).astype("int64") + orders["item_discount"]
@@ -485,14 +535,18 @@ class Oracle:
         issuances = self.t["coupon_issuances"].copy()
         coupons = self.t["coupons"].set_index("coupon_id")["coupon_code"]
         issuances["coupon_code"] = issuances["coupon_id"].map(coupons)
-        valid = self.orders.loc[self.orders["is_valid"] & self.orders["coupon_code"].notna(),
-                                ["order_id", "customer_id", "coupon_code", "ordered_at"]]
+        valid = self.orders.loc[
+            self.orders["is_valid"] & self.orders["coupon_code"].notna(),
+            ["order_id", "customer_id", "coupon_code", "ordered_at"],
+        ]
         match = issuances[["issuance_id", "customer_id", "coupon_code", "issued_at", "expires_at"]].merge(
-            valid, on=["customer_id", "coupon_code"])
+            valid, on=["customer_id", "coupon_code"]
+        )
         match = match[(match["issued_at"] <= match["ordered_at"]) & (match["ordered_at"] <= match["expires_at"])]
         first = match.sort_values(["issuance_id", "ordered_at", "order_id"]).drop_duplicates("issuance_id")
-        issuances["redeemed_order_id"] = issuances["issuance_id"].map(
-            first.set_index("issuance_id")["order_id"]).astype("string")
+        issuances["redeemed_order_id"] = (
+            issuances["issuance_id"].map(first.set_index("issuance_id")["order_id"]).astype("string")
+        )
         issuances["is_redeemed"] = issuances["redeemed_order_id"].notna().astype(bool)
         expired = (day_number(issuances["expires_at"]) <= self.as_of_day).fillna(False).astype(bool)
         issuances["is_expired_unused"] = (~issuances["is_redeemed"] & expired).astype(bool)
@@ -525,9 +579,12 @@ class Oracle:
         """dim_customers order history columns (D10)."""
         c = self.customers[["customer_id", "signed_up_at", "signup_day"]].copy()
         g = self.valid_orders.groupby("customer_id").agg(
-            first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"),
-            valid_orders=("order_id", "size"), lifetime_net_revenue=("net_revenue", "sum"),
-            lifetime_gross_margin=("gross_margin", "sum"))
+            first_order_at=("ordered_at", "min"),
+            last_order_at=("ordered_at", "max"),
+            valid_orders=("order_id", "size"),
+            lifetime_net_revenue=("net_revenue", "sum"),
+            lifetime_gross_margin=("gross_margin", "sum"),
+        )
         c = c.merge(g, left_on="customer_id", right_index=True, how="left")
         for col in ("valid_orders", "lifetime_net_revenue", "lifetime_gross_margin"):
             c[col] = c[col].fillna(0).astype("int64")
@@ -550,8 +607,11 @@ class Oracle:
         n_days = self.params.rfm_lookback_days
         o = self.valid_orders
         o = o[(self.as_of_day - o["order_day"] >= 0) & (self.as_of_day - o["order_day"] < n_days)]
-        rfm = o.groupby("customer_id").agg(last_day=("order_day", "max"), frequency=("order_id", "size"),
-                                           monetary=("net_revenue", "sum")).reset_index()
+        rfm = (
+            o.groupby("customer_id")
+            .agg(last_day=("order_day", "max"), frequency=("order_id", "size"), monetary=("net_revenue", "sum"))
+            .reset_index()
+        )
         rfm["recency_days"] = (self.as_of_day - rfm["last_day"]).astype("int64")
         rfm["frequency"] = rfm["frequency"].astype("int64")
         rfm["monetary"] = rfm["monetary"].astype("int64")
@@ -572,7 +632,7 @@ class Oracle:
         f_hi = rfm["frequency"].map(lambda x: int(x) * n > f_sum)
         m_hi = rfm["monetary"].map(lambda x: int(x) * n > m_sum)
         hl = lambda s: s.map({True: "H", False: "L"})  # noqa: E731
-        rfm["rfm_value_class"] = [RFM_VALUE_CLASSES[k] for k in zip(hl(r_hi), hl(f_hi), hl(m_hi))]
+        rfm["rfm_value_class"] = [RFM_VALUE_CLASSES[k] for k in zip(hl(r_hi), hl(f_hi), hl(m_hi), strict=True)]
         return rfm.drop(columns=["last_day"])
 
     # ---- lifecycle
@@ -587,8 +647,11 @@ class Oracle:
         g = o.groupby("customer_id")["order_day"]
         first = g.min()
         last = o.drop_duplicates("customer_id", keep="last").set_index("customer_id")["order_day"]
-        prev = (o.groupby("customer_id").nth(-2).set_index("customer_id")["order_day"]
-                if len(o) else pd.Series(dtype="Int64"))
+        prev = (
+            o.groupby("customer_id").nth(-2).set_index("customer_id")["order_day"]
+            if len(o)
+            else pd.Series(dtype="Int64")
+        )
         c["first_day"] = c["customer_id"].map(first)
         c["last_day"] = c["customer_id"].map(last)
         c["prev_day"] = c["customer_id"].map(prev)
@@ -605,7 +668,9 @@ class Oracle:
         ]
         stage = np.select(
             [pd.Series(cond).to_numpy(dtype=bool) for cond in conditions],
-            ["registered", "new", "reactivated", "active", "at_risk"], default="churned")
+            ["registered", "new", "reactivated", "active", "at_risk"],
+            default="churned",
+        )
         c["lifecycle_stage"] = stage
         return c[["customer_id", "lifecycle_stage"]].reset_index(drop=True)
 
@@ -623,8 +688,9 @@ class Oracle:
         t = self.t["marketing_touches"]
         sent_day = day_number(t["sent_at"])
         t = t[((day - sent_day >= 0) & (day - sent_day < 30)).fillna(False)]
-        responded = ((day_number(t["opened_at"]) <= day).fillna(False)
-                     | (day_number(t["clicked_at"]) <= day).fillna(False))
+        responded = (day_number(t["opened_at"]) <= day).fillna(False) | (day_number(t["clicked_at"]) <= day).fillna(
+            False
+        )
         sent_to = set(t["customer_id"].dropna())
         responsive = set(t.loc[responded, "customer_id"].dropna())
         out["no_session_7d"] = ~out["customer_id"].isin(recent_session)
@@ -651,13 +717,21 @@ class Oracle:
         snaps = self.lifecycle_snapshots
         prev = snaps.assign(month_index=snaps["month_index"] + 1).rename(columns={"lifecycle_stage": "from_stage"})
         pairs = snaps.rename(columns={"lifecycle_stage": "to_stage"}).merge(
-            prev, on=["month_index", "customer_id"], how="left")
-        out = (pairs.groupby(["month_index", "from_stage", "to_stage"], dropna=False).size()
-               .rename("customers").reset_index())
+            prev, on=["month_index", "customer_id"], how="left"
+        )
+        out = (
+            pairs.groupby(["month_index", "from_stage", "to_stage"], dropna=False)
+            .size()
+            .rename("customers")
+            .reset_index()
+        )
         out["month_start"] = out["month_index"].map(_month_start)
         out["from_stage"] = out["from_stage"].astype("string")
-        return out[["month_start", "from_stage", "to_stage", "customers"]].sort_values(
-            ["month_start", "from_stage", "to_stage"]).reset_index(drop=True)
+        return (
+            out[["month_start", "from_stage", "to_stage", "customers"]]
+            .sort_values(["month_start", "from_stage", "to_stage"])
+            .reset_index(drop=True)
+        )
 
     # ---- cohorts
 
@@ -694,11 +768,14 @@ class Oracle:
         o = o.merge(cohort, left_on="customer_id", right_index=True)
         size = cohort.value_counts().rename("cohort_size")
         last = int(_month_index([self.as_of_day])[0])
-        grid = pd.DataFrame([(m, k) for m in sorted(size.index) for k in range(last - m + 1)],
-                            columns=["cohort_month", "months_since_first_order"])
+        grid = pd.DataFrame(
+            [(m, k) for m in sorted(size.index) for k in range(last - m + 1)],
+            columns=["cohort_month", "months_since_first_order"],
+        )
         o["months_since_first_order"] = o["month"] - o["cohort_month"]
         agg = o.groupby(["cohort_month", "months_since_first_order"]).agg(
-            active_customers=("customer_id", "nunique"), net_revenue=("net_revenue", "sum"))
+            active_customers=("customer_id", "nunique"), net_revenue=("net_revenue", "sum")
+        )
         out = grid.merge(agg, left_on=["cohort_month", "months_since_first_order"], right_index=True, how="left")
         out["active_customers"] = out["active_customers"].fillna(0).astype("int64")
         out["net_revenue"] = out["net_revenue"].fillna(0).astype("int64")
@@ -707,8 +784,17 @@ class Oracle:
         cumulative = out.groupby("cohort_month")["net_revenue"].cumsum()
         out["cumulative_net_revenue_per_customer"] = cumulative / 100 / out["cohort_size"]
         out["cohort_month"] = out["cohort_month"].map(_month_start)
-        return out[["cohort_month", "months_since_first_order", "cohort_size", "active_customers",
-                    "retention_rate", "net_revenue", "cumulative_net_revenue_per_customer"]]
+        return out[
+            [
+                "cohort_month",
+                "months_since_first_order",
+                "cohort_size",
+                "active_customers",
+                "retention_rate",
+                "net_revenue",
+                "cumulative_net_revenue_per_customer",
+            ]
+        ]
 
     # ---- lifetime value
 
@@ -718,8 +804,9 @@ class Oracle:
         o = self.valid_orders
         first = o.groupby("customer_id")["order_day"].min().rename("first_day")
         o = o.merge(first, left_on="customer_id", right_index=True)
-        out = o.groupby("customer_id").agg(ltv_net_revenue=("net_revenue", "sum"),
-                                           ltv_gross_margin=("gross_margin", "sum"))
+        out = o.groupby("customer_id").agg(
+            ltv_net_revenue=("net_revenue", "sum"), ltv_gross_margin=("gross_margin", "sum")
+        )
         out["first_day"] = first
         since = o["order_day"] - o["first_day"]
         for n in LTV_WINDOWS:
@@ -731,7 +818,6 @@ class Oracle:
             out[col] = out[col].astype("int64")
         return out.drop(columns=["first_day"])
 
-
     # ---- referral and word of mouth
 
     @cached_property
@@ -742,11 +828,14 @@ class Oracle:
         signup = c.set_index("customer_id")["signed_up_at"]
         referrer_signup = c["referrer_customer_id"].map(signup)
         is_referred = (referrer_signup < c["signed_up_at"]).fillna(False).astype(bool)
-        return pd.DataFrame({
-            "customer_id": c["customer_id"], "signup_day": c["signup_day"].astype("int64"),
-            "referrer_customer_id": c["referrer_customer_id"].where(is_referred),
-            "is_referred": is_referred,
-        })
+        return pd.DataFrame(
+            {
+                "customer_id": c["customer_id"],
+                "signup_day": c["signup_day"].astype("int64"),
+                "referrer_customer_id": c["referrer_customer_id"].where(is_referred),
+                "is_referred": is_referred,
+            }
+        )
 
     @cached_property
     def referral_monthly(self) -> pd.DataFrame:
@@ -767,15 +856,27 @@ class Oracle:
         out["signups"] = out["month"].map(by_month.size()).fillna(0).astype("int64")
         out["referred_signups"] = out["month"].map(by_month["is_referred"].sum()).fillna(0).astype("int64")
         out["referrers"] = out["month"].map(by_month["referrer_customer_id"].nunique()).fillna(0).astype("int64")
-        out["active_customers"] = out["month"].map(act.groupby("month")["customer_id"].nunique()).fillna(0).astype("int64")
+        out["active_customers"] = (
+            out["month"].map(act.groupby("month")["customer_id"].nunique()).fillna(0).astype("int64")
+        )
         first_orders = out["month"].map(by_month["first_order_in_window"].sum()).fillna(0).astype("Int64")
         window_passed = np.array([_month_end_day(m) + window - 1 <= day for m in out["month"]])
         out["referred_first_orders"] = first_orders.where(window_passed, pd.NA)
         out["referral_share"] = (out["referred_signups"] / out["signups"]).where(out["signups"] > 0)
         out["k_factor"] = (out["referred_signups"] / out["active_customers"]).where(out["active_customers"] > 0)
         out["month_start"] = out["month"].map(_month_start)
-        return out[["month_start", "signups", "referred_signups", "referral_share", "referrers",
-                    "active_customers", "k_factor", "referred_first_orders"]]
+        return out[
+            [
+                "month_start",
+                "signups",
+                "referred_signups",
+                "referral_share",
+                "referrers",
+                "active_customers",
+                "k_factor",
+                "referred_first_orders",
+            ]
+        ]
 
     @cached_property
     def customer_referrals(self) -> pd.DataFrame:
@@ -783,11 +884,19 @@ class Oracle:
         r = self.referrals
         r = r[r["is_referred"]]
         o = self.valid_orders.groupby("customer_id")["net_revenue"].agg(["size", "sum"])
-        r = r.assign(converted=r["customer_id"].isin(o.index),
-                     net_revenue=r["customer_id"].map(o["sum"]).fillna(0).astype("int64"))
-        out = r.groupby("referrer_customer_id").agg(
-            referred_customers=("customer_id", "size"), referred_converted=("converted", "sum"),
-            referred_net_revenue=("net_revenue", "sum")).reset_index()
+        r = r.assign(
+            converted=r["customer_id"].isin(o.index),
+            net_revenue=r["customer_id"].map(o["sum"]).fillna(0).astype("int64"),
+        )
+        out = (
+            r.groupby("referrer_customer_id")
+            .agg(
+                referred_customers=("customer_id", "size"),
+                referred_converted=("converted", "sum"),
+                referred_net_revenue=("net_revenue", "sum"),
+            )
+            .reset_index()
+        )
         out = out.rename(columns={"referrer_customer_id": "customer_id"})
         out = out.sort_values(["referred_customers", "customer_id"], ascending=[False, True]).reset_index(drop=True)
         n = len(out)
@@ -810,13 +919,49 @@ def read_mart(warehouse, relation: str, cents: tuple[str, ...] = ()) -> pd.DataF
     schema, _, table = relation.partition(".")
     exists = warehouse.query(
         f"select count(*) as n from information_schema.tables "
-        f"where table_schema = '{schema}' and table_name = '{table}'")["n"].iloc[0]
+        f"where table_schema = '{schema}' and table_name = '{table}'"
+    )["n"].iloc[0]
     if not exists:
         raise AssertionError(f"{relation} does not exist in {warehouse.duckdb_path}")
     if cents:
         replace = ", ".join(f"cast(round({c} * 100) as bigint) as {c}" for c in cents)
         return warehouse.query(f"select * replace ({replace}) from {relation}")
     return warehouse.query(f"select * from {relation}")
+
+
+@dataclass(frozen=True)
+class MartCheck:
+    """A mart and the oracle frame it must equal, as data: the key columns, the columns compared
+    exactly, those compared within a tolerance, the money columns read as integer cents, and the
+    oracle's attribute holding the expected frame (default: the mart's name)."""
+
+    mart: str
+    key: tuple[str, ...]
+    exact: tuple[str, ...] = ()
+    close: tuple[tuple[str, float], ...] = ()
+    cents: tuple[str, ...] = ()
+    expected: str = ""
+
+    def assert_holds(self, warehouse, oracle) -> pd.DataFrame:
+        """Read the mart, compare it with the oracle's frame, return it for any further assertion."""
+        expected = getattr(oracle, self.expected or self.mart)
+        return assert_mart_matches(warehouse, self.mart, expected, self.key, self.exact, dict(self.close), self.cents)
+
+
+def assert_mart_matches(
+    warehouse,
+    mart: str,
+    expected: pd.DataFrame,
+    key: list[str] | tuple[str, ...],
+    exact: list[str] | tuple[str, ...] = (),
+    close: dict[str, float] | None = None,
+    cents: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The usual oracle check in one call: read marts.<mart> (money in `cents` as integer cents),
+    assert_frames_match it with `expected`, and return it for any further assertion."""
+    actual = read_mart(warehouse, f"marts.{mart}", cents)
+    assert_frames_match(mart, expected, actual, list(key), list(exact), close)
+    return actual
 
 
 def _normalise(series: pd.Series) -> pd.Series:
@@ -836,9 +981,15 @@ def _normalise(series: pd.Series) -> pd.Series:
     return pd.Series(values, index=series.index, dtype=object)
 
 
-def assert_frames_match(name: str, expected: pd.DataFrame, actual: pd.DataFrame, key: list[str],
-                        exact: list[str] = (), close: dict[str, float] | None = None,
-                        show: int = 10) -> None:
+def assert_frames_match(
+    name: str,
+    expected: pd.DataFrame,
+    actual: pd.DataFrame,
+    key: list[str],
+    exact: list[str] = (),
+    close: dict[str, float] | None = None,
+    show: int = 10,
+) -> None:
     """Assert that `actual` has exactly the keys of `expected` and equal values in the listed
     columns (`exact`: equal, null == null; `close`: |a - b| <= tolerance, null == null).
     The failure message shows the counts and the first `show` differing rows per problem."""
@@ -858,11 +1009,15 @@ def assert_frames_match(name: str, expected: pd.DataFrame, actual: pd.DataFrame,
     only_exp = merged[merged["_merge"] == "left_only"]
     only_act = merged[merged["_merge"] == "right_only"]
     if len(only_exp):
-        problems.append(f"{len(only_exp)} expected rows missing from the mart, e.g.:\n"
-                        f"{only_exp[key + [c + '_expected' for c in cols]].head(show).to_string()}")
+        problems.append(
+            f"{len(only_exp)} expected rows missing from the mart, e.g.:\n"
+            f"{only_exp[key + [c + '_expected' for c in cols]].head(show).to_string()}"
+        )
     if len(only_act):
-        problems.append(f"{len(only_act)} mart rows not expected, e.g.:\n"
-                        f"{only_act[key + [c + '_actual' for c in cols]].head(show).to_string()}")
+        problems.append(
+            f"{len(only_act)} mart rows not expected, e.g.:\n"
+            f"{only_act[key + [c + '_actual' for c in cols]].head(show).to_string()}"
+        )
     both = merged[merged["_merge"] == "both"]
     for col in cols:
         e, a = _normalise(both[f"{col}_expected"]), _normalise(both[f"{col}_actual"])
@@ -873,11 +1028,10 @@ def assert_frames_match(name: str, expected: pd.DataFrame, actual: pd.DataFrame,
             af = pd.to_numeric(a.where(~a_null), errors="coerce").astype(float)
             same_value = (ef - af).abs() <= tol
         else:
-            same_value = pd.Series([x == y for x, y in zip(e, a)], index=e.index, dtype=bool)
+            same_value = pd.Series([x == y for x, y in zip(e, a, strict=True)], index=e.index, dtype=bool)
         ok = (e_null & a_null) | (~e_null & ~a_null & same_value.fillna(False).astype(bool))
         bad = both.loc[~ok, key + [f"{col}_expected", f"{col}_actual"]]
         if len(bad):
-            problems.append(f"column {col}: {len(bad)} of {len(both)} rows differ, e.g.:\n"
-                            f"{bad.head(show).to_string()}")
+            problems.append(f"column {col}: {len(bad)} of {len(both)} rows differ, e.g.:\n{bad.head(show).to_string()}")
     if problems:
         raise AssertionError(f"{name}: mart differs from the oracle\n\n" + "\n\n".join(problems))

@@ -3,35 +3,28 @@
 A RawShop holds rows per contract table; every row starts from a valid default
 and a test overrides only the columns its case is about, so each bad row differs
 from a clean one in exactly the way the case names. Column lists and types come
-from raw_contract.TABLES, the same source the loader checks against.
+from orchard.contract.TABLES, the same source the loader checks against.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchard.contract import REQUIRED_TABLES, TABLES
+from orchard.io import ARROW_TYPES
 from warehouse import BuildFailed, Warehouse, dbt, load
 
 Format = Literal["parquet", "csv"]
 
-# The contract's logical types on disk, as the generator writes them.
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-    "decimal": pa.decimal128(18, 2),
-    "integer": pa.int64(),
-    "boolean": pa.bool_(),
-}
 
 T0 = datetime(2025, 3, 1, 9, 0, 0)
 
@@ -44,66 +37,133 @@ def money(value: str | int | float) -> Decimal:
 # minimal_shop() (C1, P1, O1, I1, S1, CP1) so a default row is clean on its own.
 DEFAULTS: dict[str, Callable[[str], dict[str, Any]]] = {
     "customers": lambda key: {
-        "customer_id": key, "signed_up_at": T0, "email": f"{key.lower()}@example.com",
-        "phone": None, "country": "NL", "city": "Utrecht", "birth_date": date(1990, 1, 1),
-        "acquisition_channel": "organic_search", "referrer_customer_id": None,
-        "anonymous_id": f"A-{key}", "updated_at": T0,
+        "customer_id": key,
+        "signed_up_at": T0,
+        "email": f"{key.lower()}@example.com",
+        "phone": None,
+        "country": "NL",
+        "city": "Utrecht",
+        "birth_date": date(1990, 1, 1),
+        "acquisition_channel": "organic_search",
+        "referrer_customer_id": None,
+        "anonymous_id": f"A-{key}",
+        "updated_at": T0,
     },
     "products": lambda key: {
-        "product_id": key, "product_name": f"Product {key}", "category": "garden",
-        "subcategory": None, "brand": "Orchard", "list_price": money("20.00"),
-        "unit_cost": money("8.00"), "launched_at": date(2024, 1, 1), "discontinued_at": None,
+        "product_id": key,
+        "product_name": f"Product {key}",
+        "category": "garden",
+        "subcategory": None,
+        "brand": "Orchard",
+        "list_price": money("20.00"),
+        "unit_cost": money("8.00"),
+        "launched_at": date(2024, 1, 1),
+        "discontinued_at": None,
     },
     "sessions": lambda key: {
-        "session_id": key, "anonymous_id": "A-C1", "customer_id": "C1", "started_at": T0,
-        "ended_at": datetime(2025, 3, 1, 9, 20), "channel": "direct", "utm_source": None,
-        "utm_medium": None, "utm_campaign": None, "device_type": "desktop", "landing_page": "/",
+        "session_id": key,
+        "anonymous_id": "A-C1",
+        "customer_id": "C1",
+        "started_at": T0,
+        "ended_at": datetime(2025, 3, 1, 9, 20),
+        "channel": "direct",
+        "utm_source": None,
+        "utm_medium": None,
+        "utm_campaign": None,
+        "device_type": "desktop",
+        "landing_page": "/",
     },
     "events": lambda key: {
-        "event_id": key, "session_id": "S1", "anonymous_id": "A-C1", "customer_id": "C1",
-        "event_at": datetime(2025, 3, 1, 9, 5), "event_type": "product_view", "product_id": "P1",
-        "order_id": None, "search_query": None,
+        "event_id": key,
+        "session_id": "S1",
+        "anonymous_id": "A-C1",
+        "customer_id": "C1",
+        "event_at": datetime(2025, 3, 1, 9, 5),
+        "event_type": "product_view",
+        "product_id": "P1",
+        "order_id": None,
+        "search_query": None,
     },
     "orders": lambda key: {
-        "order_id": key, "customer_id": "C1", "session_id": "S1",
-        "ordered_at": datetime(2025, 3, 1, 9, 15), "status": "delivered", "coupon_code": None,
-        "order_discount_amount": money(0), "shipping_amount": money("4.95"),
-        "tax_amount": money("4.20"), "updated_at": datetime(2025, 3, 3, 12, 0),
+        "order_id": key,
+        "customer_id": "C1",
+        "session_id": "S1",
+        "ordered_at": datetime(2025, 3, 1, 9, 15),
+        "status": "delivered",
+        "coupon_code": None,
+        "order_discount_amount": money(0),
+        "shipping_amount": money("4.95"),
+        "tax_amount": money("4.20"),
+        "updated_at": datetime(2025, 3, 3, 12, 0),
     },
     "order_items": lambda key: {
-        "order_item_id": key, "order_id": "O1", "product_id": "P1", "quantity": 1,
-        "unit_price": money("20.00"), "unit_cost": money("8.00"), "item_discount_amount": money(0),
+        "order_item_id": key,
+        "order_id": "O1",
+        "product_id": "P1",
+        "quantity": 1,
+        "unit_price": money("20.00"),
+        "unit_cost": money("8.00"),
+        "item_discount_amount": money(0),
     },
     "returns": lambda key: {
-        "return_id": key, "order_item_id": "I1", "returned_at": datetime(2025, 3, 10, 10, 0),
-        "quantity": 1, "refund_amount": money("20.00"), "reason": "damaged",
+        "return_id": key,
+        "order_item_id": "I1",
+        "returned_at": datetime(2025, 3, 10, 10, 0),
+        "quantity": 1,
+        "refund_amount": money("20.00"),
+        "reason": "damaged",
     },
     "coupons": lambda key: {
-        "coupon_id": key, "coupon_code": f"CODE-{key}", "campaign": "welcome",
-        "coupon_type": "amount_off", "discount_value": money(5), "min_order_amount": None,
-        "valid_from": datetime(2025, 1, 1), "valid_to": datetime(2025, 12, 31), "is_public": True,
+        "coupon_id": key,
+        "coupon_code": f"CODE-{key}",
+        "campaign": "welcome",
+        "coupon_type": "amount_off",
+        "discount_value": money(5),
+        "min_order_amount": None,
+        "valid_from": datetime(2025, 1, 1),
+        "valid_to": datetime(2025, 12, 31),
+        "is_public": True,
     },
     "coupon_issuances": lambda key: {
-        "issuance_id": key, "coupon_id": "CP1", "customer_id": "C1",
-        "issued_at": datetime(2025, 2, 1), "expires_at": datetime(2025, 4, 1), "issue_channel": "email",
+        "issuance_id": key,
+        "coupon_id": "CP1",
+        "customer_id": "C1",
+        "issued_at": datetime(2025, 2, 1),
+        "expires_at": datetime(2025, 4, 1),
+        "issue_channel": "email",
     },
     "marketing_touches": lambda key: {
-        "touch_id": key, "customer_id": "C1", "campaign": "welcome", "touch_channel": "email",
-        "sent_at": datetime(2025, 2, 1, 8, 0), "opened_at": None, "clicked_at": None,
+        "touch_id": key,
+        "customer_id": "C1",
+        "campaign": "welcome",
+        "touch_channel": "email",
+        "sent_at": datetime(2025, 2, 1, 8, 0),
+        "opened_at": None,
+        "clicked_at": None,
     },
     "marketing_spend": lambda key: {
         # The key is (spend_date, channel, campaign); the id becomes the campaign.
-        "spend_date": date(2025, 3, 1), "channel": "paid_search", "campaign": key,
-        "spend_amount": money("100.00"), "impressions": 1000, "clicks": 50,
+        "spend_date": date(2025, 3, 1),
+        "channel": "paid_search",
+        "campaign": key,
+        "spend_amount": money("100.00"),
+        "impressions": 1000,
+        "clicks": 50,
     },
     "experiment_assignments": lambda key: {
         # The key is (experiment_id, anonymous_id); the id becomes the anonymous_id.
-        "experiment_id": "EXP1", "anonymous_id": key, "variant": "control",
+        "experiment_id": "EXP1",
+        "anonymous_id": key,
+        "variant": "control",
         "assigned_at": datetime(2025, 3, 1, 9, 1),
     },
     "reviews": lambda key: {
-        "review_id": key, "order_item_id": "I1", "customer_id": "C1", "product_id": "P1",
-        "rating": 5, "reviewed_at": datetime(2025, 3, 12, 18, 0),
+        "review_id": key,
+        "order_item_id": "I1",
+        "customer_id": "C1",
+        "product_id": "P1",
+        "rating": 5,
+        "reviewed_at": datetime(2025, 3, 12, 18, 0),
     },
 }
 assert DEFAULTS.keys() == TABLES.keys(), "one default row per contract table"
@@ -166,8 +226,7 @@ def minimal_shop() -> RawShop:
     return shop
 
 
-def build(raw_dir: Path, work_dir: Path, dbt_args: list[str],
-          env_extra: dict[str, str] | None = None) -> Warehouse:
+def build(raw_dir: Path, work_dir: Path, dbt_args: list[str], env_extra: dict[str, str] | None = None) -> Warehouse:
     """Load raw_dir and run one dbt command (e.g. ["run", "--select", "staging"]).
 
     Like warehouse.build_warehouse, but any dbt arguments: the tiny shops build only

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from orchard.bench import ALL_STAGES, ORACLE_MARTS, check_disk
-from orchard.load import find_file, reader_sql
 from orchard.contract import TABLES
+from orchard.load import find_file, reader_sql
 from orchard.split import PARENTS, TIMESTAMPS, split_shop
 from warehouse import REPO_ROOT
 
@@ -109,8 +109,10 @@ def test_split_reads_csv_shops_like_parquet(tiny_raw_dir: Path, split, tmp_path:
     csv_dir.mkdir()
     with duckdb.connect() as con:
         for path in tiny_raw_dir.glob("*.parquet"):
-            con.execute(f"copy (select * from read_parquet('{path}')) to '{csv_dir / (path.stem + '.csv')}' "
-                        "(format csv, header true)")
+            con.execute(
+                f"copy (select * from read_parquet('{path}')) to '{csv_dir / (path.stem + '.csv')}' "
+                "(format csv, header true)"
+            )
     counts = split_shop(csv_dir, CUTOFF, tmp_path / "history", tmp_path / "full")
     assert counts == split[2]
     assert (tmp_path / "history" / "orders.csv").exists()
@@ -126,10 +128,30 @@ def test_benchmark_prints_every_stage_figure_and_ratio(tmp_path: Path) -> None:
     """A 200-customer shop, dbt limited to one staging model and its sources; quality and docs skipped."""
     figures = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, "-m", "orchard.bench", "--sizes", "200", "--days", "30", "--skip", "quality",
-         "--skip", "docs", "--select", "+stg_shop__orders", "--work-dir", str(tmp_path / "work"),
-         "--json", str(figures)],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "orchard.bench",
+            "--sizes",
+            "200",
+            "--days",
+            "30",
+            "--skip",
+            "quality",
+            "--skip",
+            "docs",
+            "--select",
+            "+stg_shop__orders",
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--json",
+            str(figures),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for header in ("customers", "stage", "seconds", "x smallest", "peak MB", "ten slowest models", "load average"):
@@ -151,6 +173,6 @@ def test_benchmark_prints_every_stage_figure_and_ratio(tmp_path: Path) -> None:
     report = json.loads(figures.read_text())
     (size,) = report["sizes"]
     assert [s["stage"] for s in size["stages"]] == list(ALL_STAGES)
-    printed = dict(zip(("build / floor", "pandas / build", "incremental / full"), ratio_line.groups()))
+    printed = dict(zip(("build / floor", "pandas / build", "incremental / full"), ratio_line.groups(), strict=True))
     assert {k: f"{v:.2f}" for k, v in size["ratios"].items()} == printed
     assert not (tmp_path / "work" / "shop_200").exists(), "the scratch shop must be removed without --keep"

@@ -14,8 +14,14 @@ from warehouse import BuildFailed, Warehouse, dbt
 
 pytestmark = pytest.mark.slow
 
-DASHBOARD_PAGES = {"": "KPI board", "cohorts": "Cohorts", "funnels": "Funnels", "customers": "Customers",
-                   "products": "Products", "growth": "Growth"}
+DASHBOARD_PAGES = {
+    "": "KPI board",
+    "cohorts": "Cohorts",
+    "funnels": "Funnels",
+    "customers": "Customers",
+    "products": "Products",
+    "growth": "Growth",
+}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -47,15 +46,23 @@ def lifetimes_module() -> ModuleType:
 # Fixtures and simulators
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cdnow_transactions() -> pd.DataFrame:
-    raw = pd.read_csv(CDNOW_DIR / "CDNOW_sample.txt", sep=r"\s+", header=None,
-                      names=["master_id", "sample_id", "yyyymmdd", "cds", "dollars"], dtype={"yyyymmdd": str})
-    return pd.DataFrame({
-        "customer_id": raw["sample_id"],
-        "purchase_date": pd.to_datetime(raw["yyyymmdd"], format="%Y%m%d"),
-        "spend": raw["dollars"],
-    })
+    raw = pd.read_csv(
+        CDNOW_DIR / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "sample_id", "yyyymmdd", "cds", "dollars"],
+        dtype={"yyyymmdd": str},
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": raw["sample_id"],
+            "purchase_date": pd.to_datetime(raw["yyyymmdd"], format="%Y%m%d"),
+            "spend": raw["dollars"],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -112,13 +119,17 @@ def assert_params_close(params: object, expected: dict[str, float], rel: float) 
 # rfm_summary
 # --------------------------------------------------------------------------
 
+
 def test_rfm_summary_merges_days_excludes_first_day_and_later_purchases() -> None:
-    transactions = pd.DataFrame({
-        "customer_id": ["a", "a", "a", "a", "a", "b", "c"],
-        "purchase_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-05", "2024-01-10", "2024-02-01",
-                                         "2024-01-08", "2024-01-20"]),
-        "spend": [10.0, 5.0, 20.0, 30.0, 99.0, 7.0, 1.0],
-    })
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "a", "b", "c"],
+            "purchase_date": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-01-05", "2024-01-10", "2024-02-01", "2024-01-08", "2024-01-20"]
+            ),
+            "spend": [10.0, 5.0, 20.0, 30.0, 99.0, 7.0, 1.0],
+        }
+    )
     days = clv.rfm_summary(transactions, "2024-01-15", "day")
     assert list(days.index) == ["a", "b"]  # c's only purchase is after as_of_date
     assert days.loc["a"].to_dict() == {"frequency": 2, "recency": 9.0, "T": 14.0, "monetary_value": 25.0}
@@ -130,6 +141,7 @@ def test_rfm_summary_merges_days_excludes_first_day_and_later_purchases() -> Non
 # --------------------------------------------------------------------------
 # CDNOW: the published estimates
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_cdnow_summary_matches_the_papers_data(cdnow: pd.DataFrame) -> None:
@@ -148,27 +160,30 @@ def test_cdnow_bgnbd_reproduces_published_estimates(cdnow_bgnbd: clv.Fit[clv.BgN
 
 @pytest.mark.slow
 def test_cdnow_gamma_gamma_reproduces_published_estimates(
-    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]
 ) -> None:
     print(f"\nCDNOW Gamma-Gamma: {cdnow_gamma_gamma.params}, LL {cdnow_gamma_gamma.log_likelihood:.2f}")
     assert cdnow_gamma_gamma.converged and cdnow_gamma_gamma.reason is None
     assert cdnow_gamma_gamma.n_customers == 946
     assert_params_close(cdnow_gamma_gamma.params, PUBLISHED_GAMMA_GAMMA, rel=0.01)
     repeat = cdnow[cdnow["frequency"] > 0]
-    assert cdnow_gamma_gamma.log_likelihood == pytest.approx(clv.gamma_gamma_log_likelihood(
-        cdnow_gamma_gamma.params, repeat["frequency"], repeat["monetary_value"]).sum(), rel=1e-12)
+    assert cdnow_gamma_gamma.log_likelihood == pytest.approx(
+        clv.gamma_gamma_log_likelihood(cdnow_gamma_gamma.params, repeat["frequency"], repeat["monetary_value"]).sum(),
+        rel=1e-12,
+    )
 
 
 @pytest.mark.slow
 def test_bgnbd_fit_in_days_is_the_fit_in_weeks_rescaled(
-    cdnow_transactions: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams],
+    cdnow_transactions: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams]
 ) -> None:
     """Only alpha carries the time unit; the densities of the 2,457 purchase times pick up 1/7 each."""
     days = clv.rfm_summary(cdnow_transactions, CDNOW_AS_OF, "day")
     fit = clv.fit_bgnbd(days["frequency"], days["recency"], days["T"])
     weekly = cdnow_bgnbd.params
     assert (fit.params.r, fit.params.alpha, fit.params.a, fit.params.b) == pytest.approx(
-        (weekly.r, 7 * weekly.alpha, weekly.a, weekly.b), rel=1e-5)
+        (weekly.r, 7 * weekly.alpha, weekly.a, weekly.b), rel=1e-5
+    )
     assert fit.log_likelihood == pytest.approx(cdnow_bgnbd.log_likelihood - 2457 * math.log(7), abs=1e-4)
 
 
@@ -180,8 +195,9 @@ def test_cdnow_validation_table(cdnow_transactions: pd.DataFrame, cdnow: pd.Data
     buckets, total = table.iloc[:-1], table.iloc[-1]
     assert buckets["customers"].sum() == total["customers"] == 2357
     # the actual holdout purchases, counted straight from the raw rows
-    holdout = cdnow_transactions[(cdnow_transactions["purchase_date"] > CDNOW_AS_OF)
-                                 & (cdnow_transactions["purchase_date"] <= CDNOW_HOLDOUT_END)]
+    holdout = cdnow_transactions[
+        (cdnow_transactions["purchase_date"] > CDNOW_AS_OF) & (cdnow_transactions["purchase_date"] <= CDNOW_HOLDOUT_END)
+    ]
     holdout_days = holdout.drop_duplicates(["customer_id", "purchase_date"])
     assert total["actual_mean"] == pytest.approx(len(holdout_days) / 2357)
     predicted = clv.bgnbd_expected_purchases(fit.params, 39.0, cdnow["frequency"], cdnow["recency"], cdnow["T"])
@@ -192,6 +208,7 @@ def test_cdnow_validation_table(cdnow_transactions: pd.DataFrame, cdnow: pd.Data
 # --------------------------------------------------------------------------
 # Agreement with lifetimes at the same parameters
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_bgnbd_fit_and_predictions_match_lifetimes(cdnow: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams]) -> None:
@@ -206,17 +223,20 @@ def test_bgnbd_fit_and_predictions_match_lifetimes(cdnow: pd.DataFrame, cdnow_bg
     # predictions at exactly our parameters
     reference.params_ = pd.Series({"r": ours.r, "alpha": ours.alpha, "a": ours.a, "b": ours.b})
     x, t_x, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
-    np.testing.assert_allclose(clv.bgnbd_p_alive(ours, x, t_x, T),
-                               reference.conditional_probability_alive(x, t_x, T), rtol=1e-8)
+    np.testing.assert_allclose(
+        clv.bgnbd_p_alive(ours, x, t_x, T), reference.conditional_probability_alive(x, t_x, T), rtol=1e-8
+    )
     for t in (1.0, 39.0, 52.0, 520.0):
-        np.testing.assert_allclose(clv.bgnbd_expected_purchases(ours, t, x, t_x, T),
-                                   reference.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T),
-                                   rtol=1e-8)
+        np.testing.assert_allclose(
+            clv.bgnbd_expected_purchases(ours, t, x, t_x, T),
+            reference.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T),
+            rtol=1e-8,
+        )
 
 
 @pytest.mark.slow
 def test_gamma_gamma_fit_and_spend_match_lifetimes(
-    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+    cdnow: pd.DataFrame, cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]
 ) -> None:
     lifetimes = lifetimes_module()
     repeat = cdnow[cdnow["frequency"] > 0]
@@ -230,12 +250,13 @@ def test_gamma_gamma_fit_and_spend_match_lifetimes(
     np.testing.assert_allclose(
         clv.gg_expected_avg_spend(ours, cdnow["frequency"], cdnow["monetary_value"]),
         reference.conditional_expected_average_profit(cdnow["frequency"], cdnow["monetary_value"]),
-        rtol=1e-8)
+        rtol=1e-8,
+    )
 
 
 @pytest.mark.slow
 def test_predicted_clv_matches_lifetimes_for_whole_months(
-    cdnow: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams], cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams],
+    cdnow: pd.DataFrame, cdnow_bgnbd: clv.Fit[clv.BgNbdParams], cdnow_gamma_gamma: clv.Fit[clv.GammaGammaParams]
 ) -> None:
     lifetimes = lifetimes_module()
     bg, gg = cdnow_bgnbd.params, cdnow_gamma_gamma.params
@@ -266,16 +287,20 @@ def test_predicted_clv_partial_last_month_adds_up() -> None:
     expected = clv.bgnbd_expected_purchases(bg, 365, x, t_x, T) * clv.gg_expected_avg_spend(gg, x, m)
     np.testing.assert_allclose(undiscounted, expected, rtol=1e-12)
     discounted = clv_over_a_year(0.01)
-    assert np.all(discounted < undiscounted) and np.all(discounted > undiscounted / 1.01 ** 12)
+    assert np.all(discounted < undiscounted) and np.all(discounted > undiscounted / 1.01**12)
 
 
 # --------------------------------------------------------------------------
 # Numerics of eq. (10)
 # --------------------------------------------------------------------------
 
-BGNBD_GRID = [clv.BgNbdParams(0.243, 4.414, 0.793, 2.426), clv.BgNbdParams(0.5, 40.0, 1.5, 3.0),
-              clv.BgNbdParams(2.0, 300.0, 0.3, 0.9), clv.BgNbdParams(0.8, 30.0, 0.6, 300.0),
-              clv.BgNbdParams(5.0, 5.0, 4.0, 400.0)]
+BGNBD_GRID = [
+    clv.BgNbdParams(0.243, 4.414, 0.793, 2.426),
+    clv.BgNbdParams(0.5, 40.0, 1.5, 3.0),
+    clv.BgNbdParams(2.0, 300.0, 0.3, 0.9),
+    clv.BgNbdParams(0.8, 30.0, 0.6, 300.0),
+    clv.BgNbdParams(5.0, 5.0, 4.0, 400.0),
+]
 
 
 @pytest.mark.parametrize("params", BGNBD_GRID)
@@ -283,9 +308,15 @@ def test_expected_purchases_closed_form_agrees_with_the_defining_integral(params
     """Where scipy's 2F1 is finite, eq. (10) via Euler's transformation equals the integrated Beta mixture."""
     for x in (0, 1, 3, 10, 40, 150, 400):
         for k in (0.01, 1.0, 12.0, 100.0, 1e4):
-            closed = (params.a + params.b + x - 1) / (params.a - 1) * (
-                1 - (1 + k) ** (1 - params.a) * hyp2f1(params.a + params.b - 1 - params.r, params.a - 1,
-                                                      params.a + params.b + x - 1, k / (1 + k)))
+            closed = (
+                (params.a + params.b + x - 1)
+                / (params.a - 1)
+                * (
+                    1
+                    - (1 + k) ** (1 - params.a)
+                    * hyp2f1(params.a + params.b - 1 - params.r, params.a - 1, params.a + params.b + x - 1, k / (1 + k))
+                )
+            )
             if np.isfinite(closed):
                 assert clv._purchases_if_alive_by_quadrature(params, k, x) == pytest.approx(closed, rel=1e-8)
 
@@ -309,18 +340,23 @@ def test_expected_purchases_finite_where_scipy_hyp2f1_fails() -> None:
 # Likelihoods, gradients, fitting
 # --------------------------------------------------------------------------
 
+
 def test_analytic_gradients_match_finite_differences(cdnow: pd.DataFrame) -> None:
     x, t_x, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     log_params = np.log([0.3, 5.0, 0.9, 2.0])
     np.testing.assert_allclose(
         clv._bgnbd_terms(log_params, x, t_x, T)[1].sum(axis=0),
-        approx_fprime(log_params, lambda lp: clv._bgnbd_terms(lp, x, t_x, T)[0].sum(), 1e-7), rtol=1e-5)
+        approx_fprime(log_params, lambda lp: clv._bgnbd_terms(lp, x, t_x, T)[0].sum(), 1e-7),
+        rtol=1e-5,
+    )
     repeat = x > 0
     m = cdnow["monetary_value"].to_numpy(float)[repeat]
     log_params = np.log([5.0, 3.0, 12.0])
     np.testing.assert_allclose(
         clv._gg_terms(log_params, x[repeat], m)[1].sum(axis=0),
-        approx_fprime(log_params, lambda lp: clv._gg_terms(lp, x[repeat], m)[0].sum(), 1e-7), rtol=1e-5)
+        approx_fprime(log_params, lambda lp: clv._gg_terms(lp, x[repeat], m)[0].sum(), 1e-7),
+        rtol=1e-5,
+    )
 
 
 @pytest.mark.slow
@@ -379,8 +415,12 @@ def test_distinct_combination_fit_equals_per_customer_fit() -> None:
     def per_customer(log_params: np.ndarray) -> float:
         return -clv.bgnbd_log_likelihood(clv.BgNbdParams(*np.exp(log_params)), x, t_x, T).sum()
 
-    direct = minimize(per_customer, np.zeros(4), method="Nelder-Mead",
-                      options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 20_000})
+    direct = minimize(
+        per_customer,
+        np.zeros(4),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 20_000},
+    )
     assert direct.success
     np.testing.assert_allclose(list(vars(fit.params).values()), np.exp(direct.x), rtol=1e-4)
     assert fit.log_likelihood >= -direct.fun - 1e-6
@@ -394,14 +434,17 @@ def test_distinct_combination_fit_equals_per_customer_fit() -> None:
     assert collapsed.log_likelihood == pytest.approx(fit.log_likelihood, rel=1e-12)
 
 
-@pytest.mark.parametrize(("frequency", "recency", "T", "reason"), [
-    ([0, 0, 0, 0], [0, 0, 0, 0], [5, 9, 30, 40], "repeat buyers"),
-    ([2, 0, 1], [10, 0, 4], [20, 30, 8], "repeat buyers"),
-    ([], [], [], "repeat buyers"),
-    ([1] * 12, [5] * 12, list(range(10, 22)), "no variation in recency"),
-])
+@pytest.mark.parametrize(
+    ("frequency", "recency", "T", "reason"),
+    [
+        ([0, 0, 0, 0], [0, 0, 0, 0], [5, 9, 30, 40], "repeat buyers"),
+        ([2, 0, 1], [10, 0, 4], [20, 30, 8], "repeat buyers"),
+        ([], [], [], "repeat buyers"),
+        ([1] * 12, [5] * 12, list(range(10, 22)), "no variation in recency"),
+    ],
+)
 def test_degenerate_data_gives_a_reason_not_an_exception(
-    frequency: list[int], recency: list[int], T: list[int], reason: str,
+    frequency: list[int], recency: list[int], T: list[int], reason: str
 ) -> None:
     fit = clv.fit_bgnbd(frequency, recency, T)
     assert not fit.converged and fit.params is None and reason in fit.reason

@@ -18,8 +18,13 @@ from warehouse import SHARED_DATA, Warehouse, build_warehouse
 
 CALIBRATION_END = "1997-09-30"
 PUBLISHED = {
-    ("bg_nbd", "r"): 0.243, ("bg_nbd", "alpha"): 4.414, ("bg_nbd", "a"): 0.793, ("bg_nbd", "b"): 2.426,
-    ("gamma_gamma", "p"): 6.25, ("gamma_gamma", "q"): 3.74, ("gamma_gamma", "gamma"): 15.44,
+    ("bg_nbd", "r"): 0.243,
+    ("bg_nbd", "alpha"): 4.414,
+    ("bg_nbd", "a"): 0.793,
+    ("bg_nbd", "b"): 2.426,
+    ("gamma_gamma", "p"): 6.25,
+    ("gamma_gamma", "q"): 3.74,
+    ("gamma_gamma", "gamma"): 15.44,
 }
 CLV_SELECTION = "+clv_model_parameters +customer_ltv +clv_validation"
 # CDNOW is from 1997: it builds with the default earliest_valid_timestamp (1990-01-01), no vars.
@@ -33,8 +38,12 @@ def cdnow_calibration(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     source = SHARED_DATA / "cdnow" / "CDNOW_sample.txt"
     raw = tmp_path_factory.mktemp("cdnow_calibration_raw")
     import_cdnow(source, raw, until=pd.Timestamp(CALIBRATION_END).date())
-    return build_warehouse(raw, tmp_path_factory.mktemp("cdnow_calibration_wh"), select=CLV_SELECTION,
-                           env_extra={"ORCHARD_AS_OF_DATE": CALIBRATION_END})
+    return build_warehouse(
+        raw,
+        tmp_path_factory.mktemp("cdnow_calibration_wh"),
+        select=CLV_SELECTION,
+        env_extra={"ORCHARD_AS_OF_DATE": CALIBRATION_END},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +53,13 @@ def cdnow_full(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
     raw = tmp_path_factory.mktemp("cdnow_full_raw")
     import_cdnow(SHARED_DATA / "cdnow" / "CDNOW_sample.txt", raw)
-    return build_warehouse(raw, tmp_path_factory.mktemp("cdnow_full_wh"), select=CLV_SELECTION,
-                           env_extra={"ORCHARD_AS_OF_DATE": "1998-06-30"}, dbt_vars={"clv_holdout_days": 273})
+    return build_warehouse(
+        raw,
+        tmp_path_factory.mktemp("cdnow_full_wh"),
+        select=CLV_SELECTION,
+        env_extra={"ORCHARD_AS_OF_DATE": "1998-06-30"},
+        dbt_vars={"clv_holdout_days": 273},
+    )
 
 
 def test_fitted_parameters_match_the_published_estimates(cdnow_calibration: Warehouse) -> None:
@@ -67,11 +81,14 @@ def _lifetimes_predictions(parameters: pd.DataFrame, ltv: pd.DataFrame) -> pd.Da
     values = {row.parameter: row.value for row in parameters.itertuples() if row.model == "bg_nbd"}
     fitter = BetaGeoFitter()
     fitter.params_ = pd.Series(values)
-    return pd.DataFrame({
-        "p_alive": fitter.conditional_probability_alive(ltv["clv_frequency"], ltv["clv_recency"], ltv["clv_age"]),
-        "expected_purchases": fitter.conditional_expected_number_of_purchases_up_to_time(
-            365 / 7, ltv["clv_frequency"], ltv["clv_recency"], ltv["clv_age"]),
-    })
+    return pd.DataFrame(
+        {
+            "p_alive": fitter.conditional_probability_alive(ltv["clv_frequency"], ltv["clv_recency"], ltv["clv_age"]),
+            "expected_purchases": fitter.conditional_expected_number_of_purchases_up_to_time(
+                365 / 7, ltv["clv_frequency"], ltv["clv_recency"], ltv["clv_age"]
+            ),
+        }
+    )
 
 
 def test_predictions_match_lifetimes(cdnow_calibration: Warehouse) -> None:

@@ -11,15 +11,7 @@ from typing import Any
 
 import pytest
 
-from conventions import (
-    MAX_VIEW_CHAIN,
-    RULES,
-    Violation,
-    apply_exceptions,
-    load_exceptions,
-    spec_mart_names,
-    violations,
-)
+from conventions import MAX_VIEW_CHAIN, RULES, Violation, apply_exceptions, load_exceptions, spec_mart_names, violations
 from orchard import contract as raw_contract
 from warehouse import REPO_ROOT, dbt
 
@@ -39,7 +31,8 @@ def test_the_project_follows_the_conventions(manifest: dict[str, Any]) -> None:
     found = violations(manifest, raw_contract.load_spec(), spec_mart_names(SPEC_MARTS))
     left, stale = apply_exceptions(found, load_exceptions(EXCEPTIONS))
     assert not left, "conventions broken (fix, or add a reason to conventions_exceptions.yml):\n" + "\n".join(
-        map(str, left))
+        map(str, left)
+    )
     assert not stale, f"exceptions that match nothing any more (remove them from {EXCEPTIONS.name}): {stale}"
 
 
@@ -56,27 +49,44 @@ def test_the_rules_reach_every_layer(manifest: dict[str, Any]) -> None:
 
 CONTRACT = {
     "orders": {"checks": [{"kind": "foreign_key", "column": "customer_id", "parent": "customers"}]},
-    "order_items": {"checks": [{"kind": "foreign_key", "column": "order_id", "parent": "orders"},
-                               {"kind": "order_lines", "parent": "orders"}]},
+    "order_items": {
+        "checks": [
+            {"kind": "foreign_key", "column": "order_id", "parent": "orders"},
+            {"kind": "order_lines", "parent": "orders"},
+        ]
+    },
     "customers": {},
 }
 SPEC = {"customer_rfm"}
 
 
-def _model(name: str, folder: str, reads: tuple[str, ...] = (), materialized: str = "table",
-           description: str = "Something.", contract: bool = True,
-           columns: dict[str, str] | None = None) -> dict[str, Any]:
+def _model(
+    name: str,
+    folder: str,
+    reads: tuple[str, ...] = (),
+    materialized: str = "table",
+    description: str = "Something.",
+    contract: bool = True,
+    columns: dict[str, str] | None = None,
+) -> dict[str, Any]:
     return {
-        "resource_type": "model", "name": name, "original_file_path": f"models/{folder}/{name}.sql",
-        "description": description, "depends_on": {"nodes": [f"model.p.{r}" for r in reads]},
+        "resource_type": "model",
+        "name": name,
+        "original_file_path": f"models/{folder}/{name}.sql",
+        "description": description,
+        "depends_on": {"nodes": [f"model.p.{r}" for r in reads]},
         "config": {"materialized": materialized, "contract": {"enforced": contract}},
         "columns": {c: {"name": c, "description": d} for c, d in (columns or {"id": "The key."}).items()},
     }
 
 
 def _test(model: str, name: str, column: str | None = None) -> dict[str, Any]:
-    return {"resource_type": "test", "attached_node": f"model.p.{model}", "column_name": column,
-            "test_metadata": {"name": name, "kwargs": {}}}
+    return {
+        "resource_type": "test",
+        "attached_node": f"model.p.{model}",
+        "column_name": column,
+        "test_metadata": {"name": name, "kwargs": {}},
+    }
 
 
 def _good() -> dict[str, dict[str, Any]]:
@@ -86,14 +96,21 @@ def _good() -> dict[str, dict[str, Any]]:
         _model("base_shop__orders", "staging/shop/base", ("base_shop__customers",)),
         _model("base_shop__order_items", "staging/shop/base", ("base_shop__orders",)),
         _model("stg_shop__orders", "staging/shop", ("base_shop__orders", "base_shop__order_items"), "view"),
-        _model("quarantine_shop__orders", "staging/shop/quarantine",
-               ("base_shop__orders", "base_shop__order_items"), "view"),
+        _model(
+            "quarantine_shop__orders",
+            "staging/shop/quarantine",
+            ("base_shop__orders", "base_shop__order_items"),
+            "view",
+        ),
         _model("int_orders_enriched", "intermediate/orders", ("stg_shop__orders",)),
         _model("fct_orders", "marts/core", ("int_orders_enriched",)),
         _model("customer_rfm", "marts/customers", ("fct_orders",)),
     ]
-    tests = [_test("fct_orders", "unique", "id"), _test("fct_orders", "not_null", "id"),
-             _test("customer_rfm", "unique_combination_of_columns")]
+    tests = [
+        _test("fct_orders", "unique", "id"),
+        _test("fct_orders", "not_null", "id"),
+        _test("customer_rfm", "unique_combination_of_columns"),
+    ]
     out = {f"model.p.{n['name']}": n for n in nodes}
     out.update({f"test.p.t{i}": t for i, t in enumerate(tests)})
     return out
@@ -119,18 +136,23 @@ def test_a_model_without_a_description_fails() -> None:
 
 def test_staging_reading_staging_off_the_contract_fails() -> None:
     # customers has no foreign key to orders, and a clean model reads only its own base.
-    nodes = _add(_good(), _model("base_shop__customers", "staging/shop/base", ("base_shop__orders",)),
-                 _model("stg_shop__order_items", "staging/shop", ("base_shop__order_items", "stg_shop__orders"),
-                        "view"))
+    nodes = _add(
+        _good(),
+        _model("base_shop__customers", "staging/shop/base", ("base_shop__orders",)),
+        _model("stg_shop__order_items", "staging/shop", ("base_shop__order_items", "stg_shop__orders"), "view"),
+    )
     assert [(v.rule, v.model) for v in _check(nodes)] == [
-        ("staging_reads_staging", "base_shop__customers"), ("staging_reads_staging", "stg_shop__order_items")]
+        ("staging_reads_staging", "base_shop__customers"),
+        ("staging_reads_staging", "stg_shop__order_items"),
+    ]
 
 
 def test_the_allowed_staging_edges_come_from_the_contract() -> None:
     nodes = _good()
     without_fk = {**CONTRACT, "orders": {}}
     assert [(v.rule, v.model) for v in violations({"nodes": nodes}, without_fk, SPEC)] == [
-        ("staging_reads_staging", "base_shop__orders")]
+        ("staging_reads_staging", "base_shop__orders")
+    ]
 
 
 def test_an_intermediate_model_reading_a_mart_fails() -> None:
@@ -138,10 +160,17 @@ def test_an_intermediate_model_reading_a_mart_fails() -> None:
     assert [(v.rule, v.model) for v in _check(nodes)] == [("intermediate_reads_mart", "int_customers_scored")]
 
 
-@pytest.mark.parametrize("name, folder", [
-    ("stg_orders", "staging/shop"), ("stg_shop__carts", "staging/shop"), ("int_customer_days", "intermediate/x"),
-    ("int_orders", "intermediate/x"), ("orders_by_day", "marts/core"), ("orders", "elsewhere"),
-])
+@pytest.mark.parametrize(
+    "name, folder",
+    [
+        ("stg_orders", "staging/shop"),
+        ("stg_shop__carts", "staging/shop"),
+        ("int_customer_days", "intermediate/x"),
+        ("int_orders", "intermediate/x"),
+        ("orders_by_day", "marts/core"),
+        ("orders", "elsewhere"),
+    ],
+)
 def test_a_name_breaking_its_layers_rule_fails(name: str, folder: str) -> None:
     # Marts get the tests a mart needs, so that naming is the only rule broken.
     nodes = _add(_good(), _model(name, folder))
@@ -149,8 +178,15 @@ def test_a_name_breaking_its_layers_rule_fails(name: str, folder: str) -> None:
     assert [(v.rule, v.model) for v in _check({**nodes, **extra})] == [("naming", name)]
 
 
-@pytest.mark.parametrize("name", ["int_orders_enriched", "int_payments_pivoted_to_orders",
-                                  "int_customer_stages_snapshotted", "int_clv_models_fitted"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "int_orders_enriched",
+        "int_payments_pivoted_to_orders",
+        "int_customer_stages_snapshotted",
+        "int_clv_models_fitted",
+    ],
+)
 def test_intermediate_names_that_follow_the_rule(name: str) -> None:
     assert _check(_add(_good(), _model(name, "intermediate/x"))) == []
 
@@ -161,8 +197,15 @@ def test_a_mart_without_an_enforced_contract_fails() -> None:
     assert [(v.rule, v.model) for v in _check(nodes)] == [("mart_contract", "fct_orders")]
 
 
-@pytest.mark.parametrize("tests", [[], [("unique", "id")], [("unique", "id"), ("not_null", "other")],
-                                   [("accepted_values", "id"), ("not_null", "id")]])
+@pytest.mark.parametrize(
+    "tests",
+    [
+        [],
+        [("unique", "id")],
+        [("unique", "id"), ("not_null", "other")],
+        [("accepted_values", "id"), ("not_null", "id")],
+    ],
+)
 def test_a_mart_without_a_primary_key_test_fails(tests: list[tuple[str, str]]) -> None:
     nodes = {k: v for k, v in _good().items() if v.get("attached_node") != "model.p.fct_orders"}
     nodes.update({f"test.p.x{i}": _test("fct_orders", name, column) for i, (name, column) in enumerate(tests)})
@@ -170,18 +213,22 @@ def test_a_mart_without_a_primary_key_test_fails(tests: list[tuple[str, str]]) -
 
 
 def test_a_mart_column_without_a_description_fails() -> None:
-    nodes = _add(_good(), _model("fct_orders", "marts/core", ("int_orders_enriched",),
-                                 columns={"id": "The key.", "gmv": ""}))
+    nodes = _add(
+        _good(), _model("fct_orders", "marts/core", ("int_orders_enriched",), columns={"id": "The key.", "gmv": ""})
+    )
     assert [(v.rule, v.model, v.detail) for v in _check(nodes)] == [
-        ("mart_column_description", "fct_orders", "column gmv has no description")]
+        ("mart_column_description", "fct_orders", "column gmv has no description")
+    ]
 
 
 def test_a_view_chain_longer_than_the_limit_fails() -> None:
     names = [f"int_orders_step{i}ed" for i in range(MAX_VIEW_CHAIN + 2)]
-    chain = [_model(n, "intermediate/x", (names[i - 1],) if i else ("stg_shop__orders",), "view")
-             for i, n in enumerate(names)]
+    chain = [
+        _model(n, "intermediate/x", (names[i - 1],) if i else ("stg_shop__orders",), "view")
+        for i, n in enumerate(names)
+    ]
     # The limit itself passes; one more non-materialized model breaks it, reported once.
-    assert _check(_add(_good(), *chain[:MAX_VIEW_CHAIN - 1])) == []
+    assert _check(_add(_good(), *chain[: MAX_VIEW_CHAIN - 1])) == []
     found = _check(_add(_good(), *chain))
     assert [(v.rule, v.model) for v in found] == [("view_chain", names[MAX_VIEW_CHAIN - 1])]
     assert "stg_shop__orders -> " in found[0].detail
@@ -213,6 +260,7 @@ def test_every_rule_has_a_failing_example_here() -> None:
 
 # --- what the README's catalogue and recipes promise ---------------------------------------
 
+
 def _readme_catalogue() -> dict[str, tuple[str, str]]:
     """{mart: (grain, docs link)} from the README's "The marts" section."""
     text = (REPO_ROOT / "README.md").read_text()
@@ -236,9 +284,14 @@ def test_the_readme_catalogue_lists_every_mart_with_the_specs_grain(manifest: di
 def test_the_audience_export_knows_every_audience_of_the_mart(manifest: dict[str, Any]) -> None:
     from orchard.audiences import AUDIENCES
 
-    accepted = [t["test_metadata"]["kwargs"]["values"] for t in manifest["nodes"].values()
-                if t["resource_type"] == "test" and t.get("attached_node") == "model.orchard.audiences"
-                and t.get("column_name") == "audience" and t["test_metadata"]["name"] == "accepted_values"]
+    accepted = [
+        t["test_metadata"]["kwargs"]["values"]
+        for t in manifest["nodes"].values()
+        if t["resource_type"] == "test"
+        and t.get("attached_node") == "model.orchard.audiences"
+        and t.get("column_name") == "audience"
+        and t["test_metadata"]["name"] == "accepted_values"
+    ]
     assert len(accepted) == 1 and sorted(AUDIENCES) == sorted(accepted[0])
 
 
@@ -248,11 +301,15 @@ def test_every_contract_column_is_described_in_the_source_and_staging(manifest: 
     undescribed = []
     for table, spec in raw_contract.load_spec().items():
         source = manifest["sources"][f"source.orchard.shop.{table}"]["columns"]
-        undescribed += [f"source shop.{table}.{c['name']}" for c in spec["columns"]
-                        if not source.get(c["name"], {}).get("description", "").strip()]
+        undescribed += [
+            f"source shop.{table}.{c['name']}"
+            for c in spec["columns"]
+            if not source.get(c["name"], {}).get("description", "").strip()
+        ]
         staged = [c.get("output", c["name"]) for c in spec["columns"] if c.get("output", c["name"])]
         for model in (f"stg_shop__{table}", f"quarantine_shop__{table}"):
             columns = manifest["nodes"][f"model.orchard.{model}"]["columns"]
-            undescribed += [f"{model}.{name}" for name in staged
-                            if not columns.get(name, {}).get("description", "").strip()]
+            undescribed += [
+                f"{model}.{name}" for name in staged if not columns.get(name, {}).get("description", "").strip()
+            ]
     assert not undescribed, undescribed

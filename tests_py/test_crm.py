@@ -38,8 +38,11 @@ def _refund_alerts_expected(raw_dir: Path) -> set[pd.Timestamp]:
     items = items[items["status"] != "cancelled"]
     items["gmv"] = items["quantity"].astype(float) * items["unit_price"].astype(float)
     returns_path = raw_dir / "returns.parquet"
-    refunds = (pd.read_parquet(returns_path).groupby("order_item_id")["refund_amount"].sum().astype(float)
-               if returns_path.exists() else pd.Series(dtype=float))
+    refunds = (
+        pd.read_parquet(returns_path).groupby("order_item_id")["refund_amount"].sum().astype(float)
+        if returns_path.exists()
+        else pd.Series(dtype=float)
+    )
     items["refund"] = items["order_item_id"].map(refunds).fillna(0.0)
     daily = items.groupby(items["ordered_at"].dt.normalize())[["refund", "gmv"]].sum()
     daily = daily[daily["gmv"] > 0]
@@ -60,8 +63,9 @@ def test_refund_alert_fires_exactly_on_three_day_runs(clean_raw_dir: Path, clean
     assert _refund_alerts(clean_warehouse) == expected
 
 
-def test_refund_alert_stays_silent_below_the_rate(online_retail_raw_dir: Path,
-                                                  online_retail_warehouse: Warehouse) -> None:
+def test_refund_alert_stays_silent_below_the_rate(
+    online_retail_raw_dir: Path, online_retail_warehouse: Warehouse
+) -> None:
     """Online Retail's credit notes (its returns) never reach 5% of gmv three order days running:
     no refund alert, and no alert on a series it lacks (no sessions, so no registration conversion)."""
     assert _refund_alerts_expected(online_retail_raw_dir) == set()
@@ -73,16 +77,22 @@ def test_refund_alert_stays_silent_below_the_rate(online_retail_raw_dir: Path,
 def test_coupon_expiring_audience_matches_the_raw_issuances(clean_raw_dir: Path, clean_warehouse: Warehouse) -> None:
     as_of = _as_of(clean_warehouse)
     issuances = _raw(clean_raw_dir, "coupon_issuances").merge(
-        _raw(clean_raw_dir, "coupons")[["coupon_id", "coupon_code"]], on="coupon_id")
+        _raw(clean_raw_dir, "coupons")[["coupon_id", "coupon_code"]], on="coupon_id"
+    )
     orders = _raw(clean_raw_dir, "orders")
     orders = orders[orders["status"] != "cancelled"]
     redeemed = issuances.merge(orders, on=["customer_id", "coupon_code"])
-    redeemed = redeemed[(redeemed["ordered_at"] >= redeemed["issued_at"]) & (redeemed["ordered_at"] <= redeemed["expires_at"])]
+    redeemed = redeemed[
+        (redeemed["ordered_at"] >= redeemed["issued_at"]) & (redeemed["ordered_at"] <= redeemed["expires_at"])
+    ]
     unredeemed = issuances[~issuances["issuance_id"].isin(redeemed["issuance_id"])]
     days_left = (unredeemed["expires_at"].dt.normalize() - as_of).dt.days
     expected = set(unredeemed.loc[(days_left >= 0) & (days_left < 3), "customer_id"])
-    actual = set(clean_warehouse.query(
-        "select customer_id from marts.audiences where audience = 'coupon_expiring'")["customer_id"])
+    actual = set(
+        clean_warehouse.query("select customer_id from marts.audiences where audience = 'coupon_expiring'")[
+            "customer_id"
+        ]
+    )
     assert actual == expected
 
 
@@ -126,8 +136,10 @@ def test_export_writes_hashed_ids_only(clean_warehouse: Warehouse, tmp_path: Pat
     assert exported["customer_key"].str.fullmatch(r"[0-9a-f]{64}").all()
 
 
-@pytest.mark.parametrize("rule_id", ["d7_retention_low", "registration_conversion_low", "refund_rate_high",
-                                     "stickiness_low", "new_cohort_clv_down"])
+@pytest.mark.parametrize(
+    "rule_id",
+    ["d7_retention_low", "registration_conversion_low", "refund_rate_high", "stickiness_low", "new_cohort_clv_down"],
+)
 def test_shipped_rules_are_seeded(clean_warehouse: Warehouse, rule_id: str) -> None:
     rules = clean_warehouse.table("staging.alert_rules")
     assert rule_id in set(rules["rule_id"])

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from metricflow import marts_named
@@ -20,8 +19,14 @@ from warehouse import REPO_ROOT, Warehouse
 
 pytestmark = pytest.mark.slow
 
-PAGES = ["pages/kpi_board.py", "pages/cohorts.py", "pages/funnels.py", "pages/customers.py", "pages/products.py",
-         "pages/growth.py"]
+PAGES = [
+    "pages/kpi_board.py",
+    "pages/cohorts.py",
+    "pages/funnels.py",
+    "pages/customers.py",
+    "pages/products.py",
+    "pages/growth.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +82,7 @@ def assert_shown(at: AppTest, expected: dict[str, float | None]) -> None:
             continue
         # Half a unit of the last digit shown.
         decimals = len(figures[label].rstrip("%").partition(".")[2]) + (2 if figures[label].endswith("%") else 0)
-        tolerance = 0.5 * 10 ** -decimals + 1e-12
+        tolerance = 0.5 * 10**-decimals + 1e-12
         assert displayed == pytest.approx(float(value), abs=tolerance), (label, figures[label], value)
 
 
@@ -89,13 +94,18 @@ def kpi_expected(facts: dict[str, pd.DataFrame], start: date, end: date) -> dict
     lifetime_at_end = before_end.groupby("customer_id").size()
     buyers = in_range["customer_id"].unique()
     sessions = facts["sessions"]
-    sessions_in_range = sessions[(sessions["session_date"].dt.date >= start) & (sessions["session_date"].dt.date <= end)]
+    sessions_in_range = sessions[
+        (sessions["session_date"].dt.date >= start) & (sessions["session_date"].dt.date <= end)
+    ]
     # Active customers (metrics.md): a logged-in session or a valid order on the day.
-    active = pd.concat([
-        sessions.loc[sessions["customer_id"].notna(), ["customer_id", "session_date"]].rename(
-            columns={"session_date": "day"}),
-        orders[["customer_id", "order_date"]].rename(columns={"order_date": "day"}),
-    ])
+    active = pd.concat(
+        [
+            sessions.loc[sessions["customer_id"].notna(), ["customer_id", "session_date"]].rename(
+                columns={"session_date": "day"}
+            ),
+            orders[["customer_id", "order_date"]].rename(columns={"order_date": "day"}),
+        ]
+    )
     active_days = active["day"].dt.date
     dau = active.loc[active_days == end, "customer_id"].nunique()
     mau = active.loc[(active_days <= end) & (active_days > end - timedelta(days=30)), "customer_id"].nunique()
@@ -146,11 +156,14 @@ def test_funnels_channel_filter(warehouse: Warehouse, facts: dict[str, pd.DataFr
     picked = sessions[sessions["channel"] == channel]
     carts = picked[picked["reached_add_to_cart"]]
     assert 0 < len(picked) < len(sessions)
-    assert_shown(at, {
-        "Sessions": len(picked),
-        "Overall conversion": picked["reached_purchase"].mean(),
-        "Cart abandonment": (~carts["reached_purchase"]).mean(),
-    })
+    assert_shown(
+        at,
+        {
+            "Sessions": len(picked),
+            "Overall conversion": picked["reached_purchase"].mean(),
+            "Cart abandonment": (~carts["reached_purchase"]).mean(),
+        },
+    )
     by_channel = at.dataframe[0].value
     assert list(by_channel["channel"]) == [channel]
 
@@ -167,12 +180,15 @@ def test_cohorts(warehouse: Warehouse) -> None:
 def test_customers(warehouse: Warehouse) -> None:
     customers = warehouse.table("marts.dim_customers")
     ltv = warehouse.query("select * from marts.customer_ltv where predicted_clv is not null")
-    assert_shown(app("pages/customers.py"), {
-        "Customers": len(customers),
-        "Active + new + reactivated": customers["lifecycle_stage"].isin(["active", "new", "reactivated"]).sum(),
-        "Mean predicted CLV": ltv["predicted_clv"].mean(),
-        "Mean p_alive": ltv["p_alive"].mean(),
-    })
+    assert_shown(
+        app("pages/customers.py"),
+        {
+            "Customers": len(customers),
+            "Active + new + reactivated": customers["lifecycle_stage"].isin(["active", "new", "reactivated"]).sum(),
+            "Mean predicted CLV": ltv["predicted_clv"].mean(),
+            "Mean p_alive": ltv["p_alive"].mean(),
+        },
+    )
 
 
 def test_products(warehouse: Warehouse) -> None:
@@ -189,13 +205,17 @@ def test_growth(warehouse: Warehouse) -> None:
     customers["month"] = customers["signup_date"].dt.to_period("M")
     last_month = customers["month"].max()
     referred_last = customers.loc[customers["month"] == last_month, "is_referred"].sum()
-    assert_shown(at, {"Referral share": customers["is_referred"].mean(),
-                      "Referred signups": customers["is_referred"].sum(),
-                      "K-factor (last month)": referred_last / active_in_month(warehouse, last_month)})
+    assert_shown(
+        at,
+        {
+            "Referral share": customers["is_referred"].mean(),
+            "Referred signups": customers["is_referred"].sum(),
+            "K-factor (last month)": referred_last / active_in_month(warehouse, last_month),
+        },
+    )
     experiments = next(frame.value for frame in at.dataframe if "ci_low" in frame.value.columns)
     expected = warehouse.table("marts.experiment_results", order_by="experiment_id, variant")
-    pd.testing.assert_frame_equal(experiments.reset_index(drop=True), expected[experiments.columns],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(experiments.reset_index(drop=True), expected[experiments.columns], check_dtype=False)
 
 
 def active_in_month(warehouse: Warehouse, month: pd.Period) -> int:

@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pandas as pd
 import pytest
 
-from engines import (EngineBuild, PostgresServer, build_on_engine, differences, normalized_rows, spec_marts,
-                     start_postgres, stop_postgres)
+from engines import (
+    EngineBuild,
+    PostgresServer,
+    build_on_engine,
+    differences,
+    normalized_rows,
+    spec_marts,
+    start_postgres,
+    stop_postgres,
+)
 from warehouse import Warehouse, build_warehouse
 
 ENGINE_SHOP = {"customers": 250, "days": 120, "end_date": "2025-12-31", "seed": 23, "dirty_rate": 0.02}
@@ -92,10 +100,10 @@ def _admin(server: PostgresServer, *statements: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def engine_postgres(postgres_server: PostgresServer, engine_raw_dir: Path,
-                    tmp_path_factory: pytest.TempPathFactory) -> EngineBuild:
-    return build_on_engine("postgres", engine_raw_dir, tmp_path_factory.mktemp("engine_postgres"),
-                           postgres_server.env)
+def engine_postgres(
+    postgres_server: PostgresServer, engine_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> EngineBuild:
+    return build_on_engine("postgres", engine_raw_dir, tmp_path_factory.mktemp("engine_postgres"), postgres_server.env)
 
 
 @pytest.fixture(scope="session")
@@ -126,8 +134,9 @@ def read_spark(engine_spark: EngineBuild) -> Iterator:
 
 
 def _present_marts(warehouse: Warehouse) -> dict[str, list[str]]:
-    built = set(warehouse.query("select table_name from information_schema.tables where table_schema = 'marts'")
-                ["table_name"])
+    built = set(
+        warehouse.query("select table_name from information_schema.tables where table_schema = 'marts'")["table_name"]
+    )
     return {name: columns for name, columns in spec_marts().items() if name in built}
 
 
@@ -144,12 +153,14 @@ def _compare_marts(warehouse: Warehouse, read) -> list[str]:
 def _quarantine_counts(warehouse: Warehouse, read) -> tuple[pd.DataFrame, pd.DataFrame]:
     tables = warehouse.query(
         "select table_name, column_name from information_schema.columns "
-        "where table_schema = 'quarantine' and column_name like '%reason%'")
+        "where table_schema = 'quarantine' and column_name like '%reason%'"
+    )
     assert len(tables) >= 13, "every contract table has a quarantine with a reason column"
     sql = " union all ".join(
         f"select '{row.table_name}' as relation, {row.column_name} as reason, count(*) as rows_quarantined "
         f"from quarantine.{row.table_name} group by {row.column_name}"
-        for row in tables.itertuples())
+        for row in tables.itertuples()
+    )
     sort = ["relation", "reason"]
 
     def tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,25 +182,29 @@ def test_fixture_shop_has_unreadable_values_quarantined(engine_duckdb: Warehouse
     reasons = engine_duckdb.query(
         "select order_id from quarantine.quarantine_shop__orders where order_id like 'BROKEN-%' "
         "union all select order_item_id from quarantine.quarantine_shop__order_items "
-        "where order_item_id like 'BROKEN-%'")
+        "where order_item_id like 'BROKEN-%'"
+    )
     assert len(reasons) == 4
 
 
-def test_postgres_marts_equal_duckdb(engine_duckdb: Warehouse, engine_postgres: EngineBuild,
-                                     postgres_server: PostgresServer) -> None:
+def test_postgres_marts_equal_duckdb(
+    engine_duckdb: Warehouse, engine_postgres: EngineBuild, postgres_server: PostgresServer
+) -> None:
     problems = _compare_marts(engine_duckdb, lambda sql: read_postgres(postgres_server, sql))
     assert not problems, "\n".join(problems)
 
 
-def test_postgres_quarantine_equal_duckdb(engine_duckdb: Warehouse, engine_postgres: EngineBuild,
-                                          postgres_server: PostgresServer) -> None:
+def test_postgres_quarantine_equal_duckdb(
+    engine_duckdb: Warehouse, engine_postgres: EngineBuild, postgres_server: PostgresServer
+) -> None:
     expected, actual = _quarantine_counts(engine_duckdb, lambda sql: read_postgres(postgres_server, sql))
     assert expected["rows_quarantined"].sum() > 0
     pd.testing.assert_frame_equal(actual, expected)
 
 
-def test_postgres_rebuild_gives_the_same_marts(engine_duckdb: Warehouse, engine_postgres: EngineBuild,
-                                              postgres_server: PostgresServer, tmp_path: Path) -> None:
+def test_postgres_rebuild_gives_the_same_marts(
+    engine_duckdb: Warehouse, engine_postgres: EngineBuild, postgres_server: PostgresServer, tmp_path: Path
+) -> None:
     """A second `make build ORCHARD_TARGET=postgres` takes the incremental path of the fct_ marts
     (their existing tables' types must match the new rows') and changes nothing."""
     build_on_engine("postgres", engine_duckdb.raw_dir, tmp_path / "rebuild", postgres_server.env)
@@ -207,8 +222,9 @@ def test_spark_quarantine_equal_duckdb(engine_duckdb: Warehouse, read_spark) -> 
     pd.testing.assert_frame_equal(actual, expected)
 
 
-def test_clv_fitted_on_every_engine(engine_duckdb: Warehouse, engine_postgres: EngineBuild,
-                                    postgres_server: PostgresServer, read_spark) -> None:
+def test_clv_fitted_on_every_engine(
+    engine_duckdb: Warehouse, engine_postgres: EngineBuild, postgres_server: PostgresServer, read_spark
+) -> None:
     """The comparison is only worth something if there was a fit to compare."""
     sql = "select count(*) as fitted from marts.clv_model_parameters where value is not null"
     for read in (engine_duckdb.query, lambda q: read_postgres(postgres_server, q), read_spark):
@@ -222,7 +238,8 @@ def test_every_model_built_on_spark(engine_spark: EngineBuild, read_spark) -> No
     expected = {
         (node["schema"], node["alias"])
         for node in manifest["nodes"].values()
-        if node["resource_type"] in ("model", "seed") and node["config"]["enabled"]
+        if node["resource_type"] in ("model", "seed")
+        and node["config"]["enabled"]
         and node["config"]["materialized"] != "ephemeral"
     }
     present = set()
@@ -233,11 +250,16 @@ def test_every_model_built_on_spark(engine_spark: EngineBuild, read_spark) -> No
     assert expected <= present, f"not built on Spark: {sorted(expected - present)}"
 
 
-def test_reader_role_reads_marts_only(engine_duckdb: Warehouse, engine_postgres: EngineBuild,
-                                      postgres_server: PostgresServer) -> None:
-    relations = read_postgres(postgres_server, (
-        "select table_schema, table_name from information_schema.tables "
-        f"where table_schema in ('marts', {', '.join(repr(s) for s in SCHEMAS_HIDDEN_FROM_READERS)})"))
+def test_reader_role_reads_marts_only(
+    engine_duckdb: Warehouse, engine_postgres: EngineBuild, postgres_server: PostgresServer
+) -> None:
+    relations = read_postgres(
+        postgres_server,
+        (
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in ('marts', {', '.join(repr(s) for s in SCHEMAS_HIDDEN_FROM_READERS)})"
+        ),
+    )
     marts = set(_present_marts(engine_duckdb))
     assert marts <= set(relations.loc[relations["table_schema"] == "marts", "table_name"])
     assert set(SCHEMAS_HIDDEN_FROM_READERS) <= set(relations["table_schema"])
@@ -257,17 +279,24 @@ def test_reader_role_reads_marts_only(engine_duckdb: Warehouse, engine_postgres:
 
 
 def test_no_mart_holds_a_raw_email_or_phone(engine_postgres: EngineBuild, postgres_server: PostgresServer) -> None:
-    emails = set(read_postgres(postgres_server, "select lower(trim(email)) as value from raw.customers")["value"].dropna())
+    emails = set(
+        read_postgres(postgres_server, "select lower(trim(email)) as value from raw.customers")["value"].dropna()
+    )
     phones = set(read_postgres(postgres_server, "select phone as value from raw.customers")["value"].dropna())
     phone_digits = {re.sub(r"\D", "", phone) for phone in phones} - {""}
     assert len(emails) > 100 and len(phone_digits) > 10
-    text_columns = read_postgres(postgres_server, (
-        "select table_name, column_name from information_schema.columns "
-        "where table_schema = 'marts' and data_type in ('text', 'character varying')"))
+    text_columns = read_postgres(
+        postgres_server,
+        (
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and data_type in ('text', 'character varying')"
+        ),
+    )
     leaks = []
     for row in text_columns.itertuples():
-        column = read_postgres(postgres_server,
-                               f'select distinct lower(trim("{row.column_name}")) as value from marts."{row.table_name}"')
+        column = read_postgres(
+            postgres_server, f'select distinct lower(trim("{row.column_name}")) as value from marts."{row.table_name}"'
+        )
         cells = set(column["value"].dropna())
         as_phone = {re.sub(r"\D", "", v) for v in cells if re.fullmatch(r"[\d\s()+.-]{7,}", v)}
         looks_like_email = {v for v in cells if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]+", v)}

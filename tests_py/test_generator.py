@@ -17,16 +17,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from orchard.generator import cli as generate_shop
 from orchard import contract as raw_contract
+from orchard.generator import cli as generate_shop
 from orchard.generator.planted import PLANTED
+from orchard.io import ARROW_TYPES
 
 END = date(2025, 12, 31)
 CUSTOMERS = 4000
-ARROW_TYPES = {
-    "string": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(),
-    "decimal": pa.decimal128(18, 2), "integer": pa.int64(), "boolean": pa.bool_(),
-}
 FUNNEL = ("product_view", "add_to_cart", "begin_checkout", "purchase")
 
 
@@ -84,10 +81,12 @@ def active_days(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """(customer_id, day) pairs: a session with customer_id, or a valid order, that day."""
     s = raw["sessions"].dropna(subset=["customer_id"])
     o = raw["orders"][raw["orders"]["status"] != "cancelled"]
-    days = pd.concat([
-        pd.DataFrame({"customer_id": s["customer_id"], "day": s["started_at"].dt.normalize()}),
-        pd.DataFrame({"customer_id": o["customer_id"], "day": o["ordered_at"].dt.normalize()}),
-    ])
+    days = pd.concat(
+        [
+            pd.DataFrame({"customer_id": s["customer_id"], "day": s["started_at"].dt.normalize()}),
+            pd.DataFrame({"customer_id": o["customer_id"], "day": o["ordered_at"].dt.normalize()}),
+        ]
+    )
     return days.drop_duplicates()
 
 
@@ -95,8 +94,9 @@ def retention(raw: dict[str, pd.DataFrame], n: int) -> tuple[float, int]:
     """Dn retention pooled over every signup cohort with signup_day + n <= as_of."""
     customers = raw["customers"].assign(target=lambda c: c["signed_up_at"].dt.normalize() + pd.Timedelta(days=n))
     customers = customers[customers["target"] <= pd.Timestamp(as_of_date(raw))]
-    hit = customers.merge(active_days(raw), left_on=["customer_id", "target"], right_on=["customer_id", "day"],
-                          how="left")["day"].notna()
+    hit = customers.merge(
+        active_days(raw), left_on=["customer_id", "target"], right_on=["customer_id", "day"], how="left"
+    )["day"].notna()
     return hit.mean(), len(customers)
 
 
@@ -150,8 +150,12 @@ def product_roles(raw: dict[str, pd.DataFrame], window_days: int = 90) -> pd.Ser
     returns = raw["returns"].groupby("order_item_id")[["quantity", "refund_amount"]].sum()
     items = items.join(returns.rename(columns={"quantity": "returned", "refund_amount": "refund"}), on="order_item_id")
     items[["returned", "refund"]] = items[["returned", "refund"]].fillna(0).astype(float)
-    items["net_revenue"] = (items["gmv"] - items["item_discount_amount"]
-                            - items["order_discount_amount"] * items["gmv"] / order_gmv - items["refund"])
+    items["net_revenue"] = (
+        items["gmv"]
+        - items["item_discount_amount"]
+        - items["order_discount_amount"] * items["gmv"] / order_gmv
+        - items["refund"]
+    )
     items["gross_margin"] = items["net_revenue"] - (items["quantity"] - items["returned"]) * items["unit_cost"]
     p = raw["products"].set_index("product_id")
     p = p.join(items.groupby("product_id")[["quantity", "net_revenue", "gross_margin"]].sum())
@@ -165,12 +169,14 @@ def product_roles(raw: dict[str, pd.DataFrame], window_days: int = 90) -> pd.Ser
         return (s.rank(method="min") - 1) / max(len(s) - 1, 1)
 
     image = (p.groupby("category")["list_price"].transform(percent_rank) >= 0.9) & (
-        p["quantity"] < p.groupby("category")["quantity"].transform("median"))
+        p["quantity"] < p.groupby("category")["quantity"].transform("median")
+    )
     sold = p["quantity"] > 0
     margin_rate = p["gross_margin"] / p["net_revenue"].where(p["net_revenue"] != 0)
     traffic = (percent_rank(p["viewers"]) >= 0.8) & (margin_rate < margin_rate[sold].median())
-    positive = p[p["gross_margin"] > 0].reset_index().sort_values(["gross_margin", "product_id"],
-                                                                   ascending=[False, True])
+    positive = (
+        p[p["gross_margin"] > 0].reset_index().sort_values(["gross_margin", "product_id"], ascending=[False, True])
+    )
     before = positive["gross_margin"].cumsum() - positive["gross_margin"]
     profit = p.index.isin(positive.loc[before < 0.8 * positive["gross_margin"].sum(), "product_id"])
     role = np.select([image, traffic, profit], ["image", "traffic", "profit"], "long_tail")
@@ -240,15 +246,22 @@ FOREIGN_KEYS = (  # child table, column, parent table, parent column
     ("experiment_assignments", "anonymous_id", "sessions", "anonymous_id"),
 )
 MONEY = {
-    "products": ("list_price", "unit_cost"), "orders": ("order_discount_amount", "shipping_amount", "tax_amount"),
-    "order_items": ("unit_price", "unit_cost", "item_discount_amount"), "returns": ("refund_amount",),
-    "coupons": ("discount_value", "min_order_amount"), "marketing_spend": ("spend_amount",),
+    "products": ("list_price", "unit_cost"),
+    "orders": ("order_discount_amount", "shipping_amount", "tax_amount"),
+    "order_items": ("unit_price", "unit_cost", "item_discount_amount"),
+    "returns": ("refund_amount",),
+    "coupons": ("discount_value", "min_order_amount"),
+    "marketing_spend": ("spend_amount",),
 }
 ENUMS = {
-    ("customers", "acquisition_channel"): raw_contract.CHANNELS, ("sessions", "channel"): raw_contract.CHANNELS,
-    ("marketing_spend", "channel"): raw_contract.CHANNELS, ("sessions", "device_type"): raw_contract.DEVICE_TYPES,
-    ("events", "event_type"): raw_contract.EVENT_TYPES, ("orders", "status"): raw_contract.ORDER_STATUSES,
-    ("returns", "reason"): raw_contract.RETURN_REASONS, ("coupons", "coupon_type"): raw_contract.COUPON_TYPES,
+    ("customers", "acquisition_channel"): raw_contract.CHANNELS,
+    ("sessions", "channel"): raw_contract.CHANNELS,
+    ("marketing_spend", "channel"): raw_contract.CHANNELS,
+    ("sessions", "device_type"): raw_contract.DEVICE_TYPES,
+    ("events", "event_type"): raw_contract.EVENT_TYPES,
+    ("orders", "status"): raw_contract.ORDER_STATUSES,
+    ("returns", "reason"): raw_contract.RETURN_REASONS,
+    ("coupons", "coupon_type"): raw_contract.COUPON_TYPES,
     ("coupon_issuances", "issue_channel"): raw_contract.ISSUE_CHANNELS,
     ("marketing_touches", "touch_channel"): raw_contract.TOUCH_CHANNELS,
 }
@@ -294,8 +307,14 @@ def test_clean_run_values_are_in_range(raw: dict[str, pd.DataFrame]) -> None:
     paid = returns["quantity_ordered"] * returns["unit_price_ordered"] - returns["item_discount_amount_ordered"]
     assert (returns["refund_amount"] <= paid).all()
     last_instant = pd.Timestamp(END) + pd.Timedelta(days=1)
-    for name, column in (("sessions", "ended_at"), ("orders", "updated_at"), ("events", "event_at"),
-                         ("returns", "returned_at"), ("reviews", "reviewed_at"), ("marketing_touches", "clicked_at")):
+    for name, column in (
+        ("sessions", "ended_at"),
+        ("orders", "updated_at"),
+        ("events", "event_at"),
+        ("returns", "returned_at"),
+        ("reviews", "reviewed_at"),
+        ("marketing_touches", "clicked_at"),
+    ):
         assert raw[name][column].max() < last_instant, (name, column)
     assert as_of_date(raw) == END
 

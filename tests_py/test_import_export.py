@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from orchard.contract import TABLES
 from orchard.importers import export as import_export
 from orchard.importers.parsing import parse_integer, parse_money, parse_timestamp
-from orchard.contract import TABLES
 from warehouse import REPO_ROOT, Warehouse, build_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -45,16 +45,22 @@ def rows(out: Path, table: str, columns: list[str], order_by: str) -> list[tuple
 @pytest.fixture(scope="module")
 def shopify_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("shopify_raw")
-    assert import_export.main(["--quiet", "--mapping", str(SHOPIFY), "--in", str(FIXTURES / "shopify"),
-                               "--out", str(out)]) == 0
+    assert (
+        import_export.main(["--quiet", "--mapping", str(SHOPIFY), "--in", str(FIXTURES / "shopify"), "--out", str(out)])
+        == 0
+    )
     return out
 
 
 @pytest.fixture(scope="module")
 def woocommerce_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("woocommerce_raw")
-    assert import_export.main(["--quiet", "--mapping", str(WOOCOMMERCE), "--in", str(FIXTURES / "woocommerce"),
-                               "--out", str(out)]) == 0
+    assert (
+        import_export.main(
+            ["--quiet", "--mapping", str(WOOCOMMERCE), "--in", str(FIXTURES / "woocommerce"), "--out", str(out)]
+        )
+        == 0
+    )
     return out
 
 
@@ -73,6 +79,8 @@ def test_writes_contract_tables_with_contract_columns(raw: str, request: pytest.
 # --------------------------------------------------------------------------- Shopify
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 def test_shopify_orders(shopify_raw: Path) -> None:
     alice, bob, carol, dave = (shopify_id(e) for e in ("alice@example.com", "bob@example.com",
                                                        "carol@example.com", "dave@example.com"))
@@ -96,6 +104,7 @@ def test_shopify_orders(shopify_raw: Path) -> None:
         ("#1006", None, T(2024, 3, 20, 13, 0), "placed", None, D("0.00"), D("0.00"), D("0.00"),
          T(2024, 3, 20, 13, 0)),
     ]
+# fmt: on
 
 
 def test_shopify_order_items_from_every_line_row(shopify_raw: Path) -> None:
@@ -122,10 +131,12 @@ def test_shopify_refunds_become_returns_and_codes_coupons(shopify_raw: Path) -> 
     ]
     columns = ["coupon_id", "coupon_code", "coupon_type", "discount_value", "valid_from", "valid_to", "is_public"]
     assert rows(shopify_raw, "coupons", columns, "coupon_id") == [
-        ("SPRING10", "SPRING10", "amount_off", D("50.00"), T(2024, 3, 6, 7, 30), T(2024, 3, 12, 16, 0), True),
+        ("SPRING10", "SPRING10", "amount_off", D("50.00"), T(2024, 3, 6, 7, 30), T(2024, 3, 12, 16, 0), True)
     ]
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 def test_shopify_customers_and_products(shopify_raw: Path) -> None:
     columns = ["customer_id", "signed_up_at", "email", "phone", "country", "city", "acquisition_channel"]
     expected = [
@@ -150,6 +161,7 @@ def test_shopify_customers_and_products(shopify_raw: Path) -> None:
         ("SEED-BASIL", "Seed Pack - Basil", "uncategorized", "GreenStart", D("3.50"), D("1.00"), date(2024, 3, 6)),
         ("Gift Wrap", "Gift Wrap", "Services", None, D("2.00"), D("0.00"), date(2024, 3, 15)),
     ])  # the image-only row of garden-hose is not a product
+# fmt: on
 
 
 # --------------------------------------------------------------------------- WooCommerce
@@ -191,8 +203,13 @@ def test_woocommerce_lines_refunds_customers_products(woocommerce_raw: Path) -> 
     assert rows(woocommerce_raw, "customers", columns, "customer_id") == [
         ("12", T(2024, 3, 30, 22, 30), "anna@example.de", "DE", T(2024, 4, 6, 9, 0)),
         ("13", T(2024, 4, 3, 16, 0), "carl@example.se", "SE", T(2024, 4, 5, 8, 0)),
-        ("guest-" + hashlib.sha256(b"ben@example.com").hexdigest()[:16], T(2024, 3, 31, 10, 0), "ben@example.com",
-         "GB", T(2024, 3, 31, 10, 0)),
+        (
+            "guest-" + hashlib.sha256(b"ben@example.com").hexdigest()[:16],
+            T(2024, 3, 31, 10, 0),
+            "ben@example.com",
+            "GB",
+            T(2024, 3, 31, 10, 0),
+        ),
     ]
     columns = ["product_id", "product_name", "list_price", "launched_at"]
     assert rows(woocommerce_raw, "products", columns, "product_id") == [
@@ -205,17 +222,20 @@ def test_woocommerce_lines_refunds_customers_products(woocommerce_raw: Path) -> 
 # --------------------------------------------------------------------------- parsing
 
 
-@pytest.mark.parametrize(("text", "thousands", "decimal", "expected"), [
-    ("1,250.00", ",", ".", D("1250.00")),
-    ("$1,234.5", ",", ".", D("1234.5")),
-    ("1.234,50 €", ".", ",", D("1234.50")),
-    ("USD 12", ",", ".", D("12")),
-    ("(12.00)", ",", ".", D("-12.00")),
-    ("-3.10", ",", ".", D("-3.10")),
-    ("12.345", ",", ".", None),  # finer than cents: never rounded
-    ("abc", ",", ".", None),
-    ("NaN", ",", ".", None),
-])
+@pytest.mark.parametrize(
+    ("text", "thousands", "decimal", "expected"),
+    [
+        ("1,250.00", ",", ".", D("1250.00")),
+        ("$1,234.5", ",", ".", D("1234.5")),
+        ("1.234,50 €", ".", ",", D("1234.50")),
+        ("USD 12", ",", ".", D("12")),
+        ("(12.00)", ",", ".", D("-12.00")),
+        ("-3.10", ",", ".", D("-3.10")),
+        ("12.345", ",", ".", None),  # finer than cents: never rounded
+        ("abc", ",", ".", None),
+        ("NaN", ",", ".", None),
+    ],
+)
 def test_parse_money(text: str, thousands: str, decimal: str, expected: Decimal | None) -> None:
     assert parse_money(text, thousands, decimal) == expected
 
@@ -244,8 +264,9 @@ def run_cli(mapping: Path, in_dir: Path, out: Path, capsys: pytest.CaptureFixtur
     return code, captured.out, captured.err
 
 
-def test_unparseable_values_are_counted_per_column_and_left_null(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_unparseable_values_are_counted_per_column_and_left_null(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     export = shopify_copy(tmp_path)
     orders = export / "orders_export_1.csv"
     text = orders.read_text()
@@ -264,8 +285,9 @@ def test_unparseable_values_are_counted_per_column_and_left_null(tmp_path: Path,
     assert pd.isna(orders_out.loc["#1001", "shipping_amount"]) and pd.isna(orders_out.loc["#1006", "ordered_at"])
 
 
-def test_unknown_source_column_is_one_line_naming_file_and_column(tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_source_column_is_one_line_naming_file_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mapping = tmp_path / "shopify.yml"
     mapping.write_text(SHOPIFY.read_text().replace("ordered_at: Created at", "ordered_at: Created"))
     code, out, err = run_cli(mapping, FIXTURES / "shopify", tmp_path / "raw", capsys)
@@ -275,17 +297,21 @@ def test_unknown_source_column_is_one_line_naming_file_and_column(tmp_path: Path
     assert not (tmp_path / "raw").exists()
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("ordered_at: Created at", "ordred_at: Created at", "['ordred_at'] not in the contract table"),
-    ('"\\"Name\\" || \'-\' || _line_in_group"', '"\\"Nme\\" || \'-\' || _line_in_group"', "tables.order_items:"),
-    ("Lineitem quantity: integer", "Lineitem qty: integer", "no column 'Lineitem qty'"),
-    ("list_price: Variant Price", "list_price: Title", "declare the source column under sources.products.types"),
-    ('file: "customers_export*.csv"', 'file: "clients*.csv"', "no file matches 'clients*.csv'"),
-    ("timezone: UTC", "timezone: Mars/Olympus", "unknown time zone"),
-    ("format: shopify", "format: [shopify", "not valid YAML"),
-])
-def test_mapping_and_file_problems_stop_with_one_line(old: str, new: str, message: str, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("ordered_at: Created at", "ordred_at: Created at", "['ordred_at'] not in the contract table"),
+        ('"\\"Name\\" || \'-\' || _line_in_group"', '"\\"Nme\\" || \'-\' || _line_in_group"', "tables.order_items:"),
+        ("Lineitem quantity: integer", "Lineitem qty: integer", "no column 'Lineitem qty'"),
+        ("list_price: Variant Price", "list_price: Title", "declare the source column under sources.products.types"),
+        ('file: "customers_export*.csv"', 'file: "clients*.csv"', "no file matches 'clients*.csv'"),
+        ("timezone: UTC", "timezone: Mars/Olympus", "unknown time zone"),
+        ("format: shopify", "format: [shopify", "not valid YAML"),
+    ],
+)
+def test_mapping_and_file_problems_stop_with_one_line(
+    old: str, new: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = SHOPIFY.read_text()
     assert old in source
     mapping = tmp_path / "shopify.yml"
@@ -310,8 +336,12 @@ def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.fixture(scope="module")
 def shopify_warehouse(shopify_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    return build_warehouse(shopify_raw, tmp_path_factory.mktemp("shopify_wh"), select="+fct_orders +quarantine_shop__orders",
-                           dbt_vars={"as_of_date": "2024-03-31"})
+    return build_warehouse(
+        shopify_raw,
+        tmp_path_factory.mktemp("shopify_wh"),
+        select="+fct_orders +quarantine_shop__orders",
+        dbt_vars={"as_of_date": "2024-03-31"},
+    )
 
 
 @pytest.mark.slow
@@ -319,7 +349,8 @@ def test_shopify_figures_match_the_admin(shopify_warehouse: Warehouse) -> None:
     """Net revenue per order as the Shopify admin shows net sales: subtotal (after discounts)
     minus the merchandise refunded; shipping and tax outside."""
     orders = shopify_warehouse.query(
-        "select order_id, status, gmv, discount, refund, net_revenue from marts.fct_orders order by order_id")
+        "select order_id, status, gmv, discount, refund, net_revenue from marts.fct_orders order by order_id"
+    )
     assert [tuple(r) for r in orders.itertuples(index=False)] == [
         ("#1001", "shipped", 1250.0, 0.0, 0.0, 1250.0),
         ("#1002", "shipped", 35.5, 5.0, 10.0, 20.5),

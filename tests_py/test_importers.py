@@ -19,19 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from orchard.contract import CHANNELS, ORDER_STATUSES, REQUIRED_TABLES, SQL_TYPES, TABLES
 from orchard.importers import cdnow as import_cdnow
 from orchard.importers import online_retail as import_online_retail
-from orchard.contract import CHANNELS, ORDER_STATUSES, REQUIRED_TABLES, TABLES
+from orchard.io import ARROW_TYPES
 
-# The contract's logical types as Arrow types, written out independently of the importers.
-EXPECTED_ARROW: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-    "decimal": pa.decimal128(18, 2),
-    "integer": pa.int64(),
-    "boolean": pa.bool_(),
-}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CALIBRATION_END = date(1997, 9, 30)
 
@@ -65,7 +57,10 @@ def retail_import(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def cdnow_sample_source() -> pd.DataFrame:
     return pd.read_csv(
-        import_cdnow.DEFAULT_SAMPLE, sep=r"\s+", header=None, dtype=str,
+        import_cdnow.DEFAULT_SAMPLE,
+        sep=r"\s+",
+        header=None,
+        dtype=str,
         names=["master_id", "sample_id", "yyyymmdd", "cds", "dollars"],
     )
 
@@ -93,7 +88,18 @@ def assert_contract_files(out: Path, tables: tuple[str, ...] = REQUIRED_TABLES) 
         schema = pq.read_schema(out / f"{table}.parquet")
         assert schema.names == TABLES[table].column_names, table
         for column in TABLES[table].columns:
-            assert schema.field(column.name).type == EXPECTED_ARROW[column.type], (table, column.name)
+            assert schema.field(column.name).type == ARROW_TYPES[column.type], (table, column.name)
+
+
+def test_arrow_types_read_as_the_contract_sql_types() -> None:
+    """The one Arrow map every writer uses (orchard.io) agrees with the loader's SQL types: DuckDB
+    reads a column of each Arrow type as the contract's SQL type of the same logical type."""
+    assert set(ARROW_TYPES) == set(SQL_TYPES)
+    with duckdb.connect() as con:
+        for logical, arrow_type in ARROW_TYPES.items():
+            one_null = pa.table({"value": pa.array([None], arrow_type)})  # noqa: F841 (read by the SQL below)
+            read = con.sql("select typeof(value) from one_null").fetchall()[0][0]
+            assert read.replace(" ", "") == SQL_TYPES[logical].replace(" ", ""), logical
 
 
 @needs_retail
@@ -124,7 +130,10 @@ def test_online_retail_orders_match_sale_invoices(retail_source: pd.DataFrame, r
         from '{out}/orders.parquet'
     """)
     assert (orders, distinct_ids, not_delivered, no_customer) == (
-        expected_orders, expected_orders, 0, expected_no_customer,
+        expected_orders,
+        expected_orders,
+        0,
+        expected_no_customer,
     )
     assert (summary.orders, summary.orders_without_customer) == (expected_orders, expected_no_customer)
     # 25,900 invoices of which 3,836 are cancellations (credit notes), not orders.
@@ -133,7 +142,7 @@ def test_online_retail_orders_match_sale_invoices(retail_source: pd.DataFrame, r
 
 @needs_retail
 def test_online_retail_duplicate_lines_share_an_id_and_distinct_lines_never_do(
-    retail_source: pd.DataFrame, retail_import,
+    retail_source: pd.DataFrame, retail_import
 ) -> None:
     out, _, tables = retail_import
     items = tables["order_items"]
@@ -201,7 +210,9 @@ def test_online_retail_customers_products_and_keys(retail_source: pd.DataFrame, 
     assert products["product_id"].is_unique
     assert len(products) == retail_source["StockCode"].str.upper().nunique() == summary.products
     categories = products.set_index("product_id")["category"]
-    assert (categories[["POST", "DOT", "M", "D", "BANK CHARGES", "AMAZONFEE", "GIFT_0001_10"]] == "non_merchandise").all()
+    assert (
+        categories[["POST", "DOT", "M", "D", "BANK CHARGES", "AMAZONFEE", "GIFT_0001_10"]] == "non_merchandise"
+    ).all()
     assert categories["85123A"] == "merchandise"
     assert (products["list_price"] >= 0).all()
 
@@ -212,31 +223,38 @@ def test_online_retail_customers_products_and_keys(retail_source: pd.DataFrame, 
 
 
 def _line(invoice: str, code: str, quantity: int, at: str, price: float, customer: int | None) -> dict:
-    return {"InvoiceNo": invoice, "StockCode": code, "Description": f"item {code}", "Quantity": quantity,
-            "InvoiceDate": pd.Timestamp(at), "UnitPrice": price,
-            "CustomerID": pd.NA if customer is None else customer, "Country": "United Kingdom"}
+    return {
+        "InvoiceNo": invoice,
+        "StockCode": code,
+        "Description": f"item {code}",
+        "Quantity": quantity,
+        "InvoiceDate": pd.Timestamp(at),
+        "UnitPrice": price,
+        "CustomerID": pd.NA if customer is None else customer,
+        "Country": "United Kingdom",
+    }
 
 
 def test_online_retail_cancellations_become_returns_of_the_matching_sale_line() -> None:
     """Hand-worked: which earlier line each credit note returns, and what stays unmatched."""
-    lines = pd.DataFrame([
-        _line("100", "A", 10, "2011-01-01 10:00", 1.00, 1),
-        _line("101", "A", 3, "2011-01-02 10:00", 1.00, 1),
-        _line("C200", "A", -5, "2011-01-03 10:00", 1.00, 1),   # 101 has only 3: returns 100's line
-        _line("C201", "A", -3, "2011-01-04 10:00", 1.00, 1),   # most recent with 3 left: 101
-        _line("C201", "A", -3, "2011-01-04 10:00", 1.00, 1),   # exact copy: the same credit note line
-        _line("C202", "A", -6, "2011-01-05 10:00", 1.00, 1),   # 100 has 5 left, 101 none: unmatched
-        _line("C203", "B", -1, "2011-01-01 09:00", 2.50, 1),   # before the only sale of B: unmatched
-        _line("102", "b", 2, "2011-01-01 11:00", 2.50, 1),     # stock code b is product B
-        _line("C204", "B", -2, "2011-01-06 10:00", 2.40, 1),   # refund at the credit note's price
-        _line("C205", "A", -1, "2011-01-06 10:00", 1.00, 2),   # customer 2 never bought A: unmatched
-        _line("C206", "A", -1, "2011-01-06 10:00", 1.00, None),  # no customer: unmatched
-    ])
+    lines = pd.DataFrame(
+        [
+            _line("100", "A", 10, "2011-01-01 10:00", 1.00, 1),
+            _line("101", "A", 3, "2011-01-02 10:00", 1.00, 1),
+            _line("C200", "A", -5, "2011-01-03 10:00", 1.00, 1),  # 101 has only 3: returns 100's line
+            _line("C201", "A", -3, "2011-01-04 10:00", 1.00, 1),  # most recent with 3 left: 101
+            _line("C201", "A", -3, "2011-01-04 10:00", 1.00, 1),  # exact copy: the same credit note line
+            _line("C202", "A", -6, "2011-01-05 10:00", 1.00, 1),  # 100 has 5 left, 101 none: unmatched
+            _line("C203", "B", -1, "2011-01-01 09:00", 2.50, 1),  # before the only sale of B: unmatched
+            _line("102", "b", 2, "2011-01-01 11:00", 2.50, 1),  # stock code b is product B
+            _line("C204", "B", -2, "2011-01-06 10:00", 2.40, 1),  # refund at the credit note's price
+            _line("C205", "A", -1, "2011-01-06 10:00", 1.00, 2),  # customer 2 never bought A: unmatched
+            _line("C206", "A", -1, "2011-01-06 10:00", 1.00, None),  # no customer: unmatched
+        ]
+    )
     tables = import_online_retail.build_tables(lines)
     returns = tables["returns"].set_index("return_id").sort_index()
-    assert returns["order_item_id"].to_dict() == {
-        "C200-A-1": "100-A-1", "C201-A-1": "101-A-1", "C204-B-1": "102-B-1",
-    }
+    assert returns["order_item_id"].to_dict() == {"C200-A-1": "100-A-1", "C201-A-1": "101-A-1", "C204-B-1": "102-B-1"}
     assert returns["quantity"].to_dict() == {"C200-A-1": 5, "C201-A-1": 3, "C204-B-1": 2}
     assert returns["refund_amount"].to_dict() == {"C200-A-1": 500, "C201-A-1": 300, "C204-B-1": 480}  # cents
     assert returns.loc["C204-B-1", "returned_at"] == pd.Timestamp("2011-01-06 10:00")
@@ -337,7 +355,7 @@ def test_cdnow_customers_and_orders_follow_the_mapping(cdnow_sample_source: pd.D
 
 @needs_cdnow
 def test_cdnow_until_keeps_only_purchases_up_to_the_date(
-    cdnow_sample_source: pd.DataFrame, cdnow_calibration_import: Path,
+    cdnow_sample_source: pd.DataFrame, cdnow_calibration_import: Path
 ) -> None:
     out = cdnow_calibration_import
     [(orders, last, customers)] = sql(f"""
@@ -370,8 +388,9 @@ def test_cdnow_order_ids_are_stable_under_until(cdnow_import, cdnow_calibration_
 
 
 @needs_retail
-def test_online_retail_warehouse_subtracts_the_credit_notes(retail_source: pd.DataFrame, retail_import,
-                                                           online_retail_warehouse) -> None:
+def test_online_retail_warehouse_subtracts_the_credit_notes(
+    retail_source: pd.DataFrame, retail_import, online_retail_warehouse
+) -> None:
     """Built warehouse: every sale invoice is an order (clean or quarantined), every matched credit
     note a clean return, and net revenue is gmv minus exactly those credits."""
     summary = retail_import[1]
@@ -394,7 +413,9 @@ def test_online_retail_warehouse_subtracts_the_credit_notes(retail_source: pd.Da
     matched = cancellations[import_online_retail.keyed_lines(cancellations)["line_id"].isin(returned_ids)]
     credited = Decimal(int(np.round(-matched["Quantity"] * matched["UnitPrice"] * 100).sum())) / 100
     assert Decimal(str(totals["refund"])) == credited
-    assert Decimal(str(totals["net_revenue"])) == Decimal(str(totals["gmv"])) - Decimal(str(totals["discount"])) - credited
+    assert (
+        Decimal(str(totals["net_revenue"])) == Decimal(str(totals["gmv"])) - Decimal(str(totals["discount"])) - credited
+    )
 
     # Customer 16446: the 80,995 units invoiced and credited the same morning net to nothing; what
     # remains is their other invoice.

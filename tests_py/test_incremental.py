@@ -23,8 +23,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchard import cli
 from orchard.split import split_shop
-from warehouse import VENV_BIN, Warehouse, _env, dbt, load, run
+from warehouse import Warehouse, _env, dbt, load, run
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +53,16 @@ def _deliveries(tmp: Path) -> tuple[Path, Path, dict[str, object]]:
     split_shop(generated, LAST_DAY, history, full)
     # The full part may be hard links: write edited tables as new files, never in place.
     orders = _frame(full, "orders")
-    valid = orders[(orders["status"] != "cancelled") & (orders["ordered_at"] < pd.Timestamp(LAST_DAY - timedelta(days=20)))]
+    valid = orders[
+        (orders["status"] != "cancelled") & (orders["ordered_at"] < pd.Timestamp(LAST_DAY - timedelta(days=20)))
+    ]
     cancelled = valid.sort_values("order_id").iloc[0]
     cancelled_at = datetime.combine(LAST_DAY, datetime.min.time()) + timedelta(hours=12)
     full_orders = orders.copy()
     full_orders.loc[full_orders["order_id"] == cancelled["order_id"], ["status", "updated_at"]] = [
-        "cancelled", pd.Timestamp(cancelled_at)]
+        "cancelled",
+        pd.Timestamp(cancelled_at),
+    ]
     (full / "orders.parquet").unlink()
     _write(full_orders, full, "orders")
 
@@ -105,9 +110,8 @@ def _publish(raw_dir: Path, work_dir: Path, daily: bool) -> Warehouse:
     """What `make build` (full refresh) or `make build-daily` does, quality suites and docs aside."""
     published = work_dir / "orchard.duckdb"
     env = _env(published, {"DBT_TARGET_PATH": str(work_dir / "target"), "DBT_LOG_PATH": str(work_dir / "logs")})
-    result = run([str(VENV_BIN / "python"), "-m", "orchard.build", "--raw-dir", str(raw_dir), "--duckdb-path",
-                  str(published), "--skip-quality", "--skip-docs", "--skip-bi-copy", *(["--daily"] if daily else [])],
-                 env)
+    options = ["--skip-quality", "--skip-docs", "--skip-bi-copy", *(["--daily"] if daily else [])]
+    result = run(cli.command("build", "--raw-dir", raw_dir, "--duckdb-path", published, *options), env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return Warehouse(raw_dir, published, work_dir)
 
@@ -147,10 +151,14 @@ def test_big_facts_were_built_incrementally(warehouses: tuple[Warehouse, Warehou
 
 
 def _relations(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[str, str]]:
-    return set(con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ? and schema_name in "
-        f"{SCHEMAS} union select schema_name, view_name from duckdb_views() where database_name = ? "
-        f"and schema_name in {SCHEMAS}", [catalog, catalog]).fetchall())
+    return set(
+        con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ? and schema_name in "
+            f"{SCHEMAS} union select schema_name, view_name from duckdb_views() where database_name = ? "
+            f"and schema_name in {SCHEMAS}",
+            [catalog, catalog],
+        ).fetchall()
+    )
 
 
 def test_every_relation_equals_a_full_refresh(warehouses: tuple[Warehouse, Warehouse, dict[str, object]]) -> None:
@@ -163,14 +171,20 @@ def test_every_relation_equals_a_full_refresh(warehouses: tuple[Warehouse, Wareh
     assert ("marts", "fct_orders") in relations
     differing = []
     for schema, name in sorted(relations):
-        columns = [c for (c,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = 'ref' and schema_name = ? "
-            "and table_name = ? order by column_index", [schema, name]).fetchall()]
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = 'ref' and schema_name = ? "
+                "and table_name = ? order by column_index",
+                [schema, name],
+            ).fetchall()
+        ]
         select = ", ".join(f'"{c}"' for c in columns)
         [(extra, missing)] = con.execute(
             f"select (select count(*) from (select {select} from inc.{schema}.{name} except all "
             f"select {select} from ref.{schema}.{name})), (select count(*) from (select {select} from "
-            f"ref.{schema}.{name} except all select {select} from inc.{schema}.{name}))").fetchall()
+            f"ref.{schema}.{name} except all select {select} from inc.{schema}.{name}))"
+        ).fetchall()
         if extra or missing:
             differing.append(f"{schema}.{name}: {extra} rows only incremental, {missing} only full refresh")
     assert not differing, "\n".join(differing)

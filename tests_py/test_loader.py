@@ -21,8 +21,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from rawshop import Format, RawShop, build, minimal_shop, money, write_frame
 from orchard.contract import REQUIRED_TABLES, SQL_TYPES, TABLES
+from rawshop import Format, RawShop, build, minimal_shop, money, write_frame
 from warehouse import Warehouse, load
 
 OPTIONAL_TABLES = [name for name, table in TABLES.items() if not table.required]
@@ -35,8 +35,15 @@ def loader_shop() -> RawShop:
     (quotes and commas, non-ASCII, microseconds, empty vs null) and a few rows that
     staging quarantines, so the CSV-vs-Parquet comparison covers quarantine too."""
     shop = minimal_shop()
-    shop.add("customers", "C2", phone="+31 6 1234 5678", city="Zürich", email=" Mixed.Case@Example.com ",
-             signed_up_at=datetime(2025, 3, 2, 10, 11, 12, 345678), updated_at=datetime(2025, 3, 2, 10, 11, 12, 345678))
+    shop.add(
+        "customers",
+        "C2",
+        phone="+31 6 1234 5678",
+        city="Zürich",
+        email=" Mixed.Case@Example.com ",
+        signed_up_at=datetime(2025, 3, 2, 10, 11, 12, 345678),
+        updated_at=datetime(2025, 3, 2, 10, 11, 12, 345678),
+    )
     shop.add("customers", "C_BAD", email="nobody")
     shop.add("products", "P_NEG", list_price=money("-1.00"))
     shop.add("products", "P2", product_name='Garden "Deluxe", large', brand=None, list_price=money("1234.5"))
@@ -72,10 +79,13 @@ def query(duckdb_path: Path, sql: str) -> list[tuple]:
 
 def raw_columns(duckdb_path: Path, table: str) -> list[tuple[str, str]]:
     """(name, DuckDB type) of raw.<table>, in order."""
-    return query(duckdb_path, f"""
+    return query(
+        duckdb_path,
+        f"""
         select column_name, data_type from information_schema.columns
         where table_schema = 'raw' and table_name = '{table}' order by ordinal_position
-    """)
+    """,
+    )
 
 
 @pytest.fixture
@@ -93,15 +103,18 @@ def test_missing_required_table_fails_naming_the_file(raw_dir: Path, tmp_path: P
     assert_contract_error(run_loader(raw_dir, tmp_path), str(raw_dir), f"{table}.parquet", "missing")
 
 
-@pytest.mark.parametrize(("table", "column", "fmt"), [
-    ("customers", "email", "parquet"),
-    ("products", "product_id", "parquet"),
-    ("orders", "updated_at", "csv"),
-    ("order_items", "quantity", "csv"),
-    ("sessions", "ended_at", "parquet"),  # an optional table, once present, must be complete
-])
+@pytest.mark.parametrize(
+    ("table", "column", "fmt"),
+    [
+        ("customers", "email", "parquet"),
+        ("products", "product_id", "parquet"),
+        ("orders", "updated_at", "csv"),
+        ("order_items", "quantity", "csv"),
+        ("sessions", "ended_at", "parquet"),  # an optional table, once present, must be complete
+    ],
+)
 def test_missing_required_column_fails_naming_table_and_column(
-    raw_dir: Path, tmp_path: Path, table: str, column: str, fmt: Format,
+    raw_dir: Path, tmp_path: Path, table: str, column: str, fmt: Format
 ) -> None:
     shop = minimal_shop()
     shop.add("sessions", "S1")
@@ -135,8 +148,9 @@ def test_dangling_link_of_an_optional_table_fails_naming_the_file(raw_dir: Path,
     # Not read as absent: that would build marts silently without the shop's sessions.
     link = raw_dir / "sessions.parquet"
     link.symlink_to(tmp_path / "exports" / "sessions.parquet")
-    assert_contract_error(run_loader(raw_dir, tmp_path), str(link), "does not exist",
-                          str(tmp_path / "exports" / "sessions.parquet"))
+    assert_contract_error(
+        run_loader(raw_dir, tmp_path), str(link), "does not exist", str(tmp_path / "exports" / "sessions.parquet")
+    )
 
 
 def test_unopenable_optional_file_fails_naming_the_file(raw_dir: Path, tmp_path: Path) -> None:
@@ -148,16 +162,20 @@ def test_unopenable_optional_file_fails_naming_the_file(raw_dir: Path, tmp_path:
 
 def test_table_given_as_csv_and_parquet_fails_naming_both(raw_dir: Path, tmp_path: Path) -> None:
     write_frame(minimal_shop().frame("orders"), raw_dir, "orders", "csv")
-    assert_contract_error(run_loader(raw_dir, tmp_path), str(raw_dir / "orders.parquet"),
-                          str(raw_dir / "orders.csv"), "given twice")
+    assert_contract_error(
+        run_loader(raw_dir, tmp_path), str(raw_dir / "orders.parquet"), str(raw_dir / "orders.csv"), "given twice"
+    )
 
 
-@pytest.mark.parametrize(("edit", "line", "fields"), [
-    (lambda row: row + ",gift wrap", 3, 11),  # an unquoted comma in a free-text field
-    (lambda row: row.rsplit(",", 1)[0], 3, 9),
-])
+@pytest.mark.parametrize(
+    ("edit", "line", "fields"),
+    [
+        (lambda row: row + ",gift wrap", 3, 11),  # an unquoted comma in a free-text field
+        (lambda row: row.rsplit(",", 1)[0], 3, 9),
+    ],
+)
 def test_csv_row_of_the_wrong_width_fails_naming_file_and_line(
-    raw_dir: Path, tmp_path: Path, edit, line: int, fields: int,
+    raw_dir: Path, tmp_path: Path, edit, line: int, fields: int
 ) -> None:
     shop = minimal_shop()
     shop.add("orders", "O2", session_id=None)
@@ -167,8 +185,9 @@ def test_csv_row_of_the_wrong_width_fails_naming_file_and_line(
     rows = path.read_text().splitlines()
     rows[line - 1] = edit(rows[line - 1])
     path.write_text("\n".join(rows) + "\n")
-    assert_contract_error(run_loader(raw_dir, tmp_path), str(path), f"line {line} has {fields} fields",
-                          "the header has 10")
+    assert_contract_error(
+        run_loader(raw_dir, tmp_path), str(path), f"line {line} has {fields} fields", "the header has 10"
+    )
 
 
 def test_csv_header_naming_a_column_twice_fails(raw_dir: Path, tmp_path: Path) -> None:
@@ -223,8 +242,14 @@ def test_extra_unknown_columns_are_ignored(raw_dir: Path, tmp_path: Path, fmt: F
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_column_order_different_from_contract(raw_dir: Path, tmp_path: Path, fmt: Format) -> None:
     shop = minimal_shop()
-    shop.add("orders", "O2", customer_id="C1", status="paid", shipping_amount=money("7.50"),
-             ordered_at=datetime(2025, 4, 1, 8, 30))
+    shop.add(
+        "orders",
+        "O2",
+        customer_id="C1",
+        status="paid",
+        shipping_amount=money("7.50"),
+        ordered_at=datetime(2025, 4, 1, 8, 30),
+    )
     frame = shop.frame("orders")
     (raw_dir / "orders.parquet").unlink()
     write_frame(frame[list(reversed(frame.columns))], raw_dir, "orders", fmt)
@@ -233,14 +258,19 @@ def test_column_order_different_from_contract(raw_dir: Path, tmp_path: Path, fmt
     # Columns are matched by name: same names in contract order, each value under its own name.
     duckdb_path = tmp_path / "wh" / "orchard.duckdb"
     assert [name for name, _ in raw_columns(duckdb_path, "orders")] == TABLES["orders"].column_names
-    loaded = query(duckdb_path, """
+    loaded = query(
+        duckdb_path,
+        """
         select order_id, customer_id, status,
                cast(cast(shipping_amount as decimal(18, 2)) as varchar),
                cast(cast(ordered_at as timestamp) as varchar)
         from raw.orders order by order_id
-    """)
-    expected = [(r["order_id"], r["customer_id"], r["status"], str(r["shipping_amount"]), str(r["ordered_at"]))
-                for r in sorted(shop.rows["orders"], key=lambda r: r["order_id"])]
+    """,
+    )
+    expected = [
+        (r["order_id"], r["customer_id"], r["status"], str(r["shipping_amount"]), str(r["ordered_at"]))
+        for r in sorted(shop.rows["orders"], key=lambda r: r["order_id"])
+    ]
     assert loaded == expected
 
 
@@ -266,13 +296,15 @@ def parquet_warehouse(shop_data: RawShop, tmp_path_factory: pytest.TempPathFacto
     """Required tables only, as Parquet; every model (and the seeds marts join) built.
     Data tests are left out: they are not what 'builds' means here and cost ~20 s."""
     raw = shop_data.write(tmp_path_factory.mktemp("loader_parquet_raw"))
-    return build(raw, tmp_path_factory.mktemp("loader_parquet_wh"),
-                 ["build", "--resource-type", "model", "--resource-type", "seed"])
+    return build(
+        raw,
+        tmp_path_factory.mktemp("loader_parquet_wh"),
+        ["build", "--resource-type", "model", "--resource-type", "seed"],
+    )
 
 
 @pytest.fixture(scope="module")
-def csv_warehouse(shop_data: RawShop,
-                  tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+def csv_warehouse(shop_data: RawShop, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The same data as CSV (columns reversed, an extra column), with its own staging
     layer (the clean layer is a table computed once per build, so it is rebuilt here)."""
     raw = tmp_path_factory.mktemp("loader_csv_raw")
@@ -286,7 +318,9 @@ def csv_warehouse(shop_data: RawShop,
 @pytest.mark.parametrize("table", OPTIONAL_TABLES)
 def test_missing_optional_table_is_an_empty_typed_table(parquet_warehouse: Warehouse, table: str) -> None:
     expected = [(c.name, SQL_TYPES[c.type].replace(" ", "")) for c in TABLES[table].columns]
-    actual = [(name, data_type.replace(" ", "")) for name, data_type in raw_columns(parquet_warehouse.duckdb_path, table)]
+    actual = [
+        (name, data_type.replace(" ", "")) for name, data_type in raw_columns(parquet_warehouse.duckdb_path, table)
+    ]
     assert actual == expected
     assert parquet_warehouse.query(f"select count(*) as n from raw.{table}")["n"][0] == 0
 
@@ -295,8 +329,11 @@ def test_missing_optional_tables_every_model_builds(parquet_warehouse: Warehouse
     target = parquet_warehouse.work_dir / "target"
     manifest = json.loads((target / "manifest.json").read_text())
     results = {r["unique_id"]: r["status"] for r in json.loads((target / "run_results.json").read_text())["results"]}
-    models = [uid for uid, node in manifest["nodes"].items()
-              if node["resource_type"] == "model" and node["config"]["materialized"] != "ephemeral"]
+    models = [
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"]["materialized"] != "ephemeral"
+    ]
     assert len(models) > 20  # the whole project, not a selection
     not_built = {uid: results.get(uid, "not run") for uid in models if results.get(uid) != "success"}
     assert not not_built
@@ -314,16 +351,17 @@ def test_missing_optional_tables_marts_on_required_tables_have_rows(parquet_ware
     assert orders.order_id.tolist() == ["O1", "O2", "O_VER"]
 
 
-@pytest.mark.parametrize("model", [
-    f"{layer}_shop__{table}" for table in REQUIRED_TABLES for layer in ("stg", "quarantine")
-])
+@pytest.mark.parametrize(
+    "model", [f"{layer}_shop__{table}" for table in REQUIRED_TABLES for layer in ("stg", "quarantine")]
+)
 def test_csv_gives_the_same_staging_rows_as_parquet(
-    parquet_warehouse: Warehouse, csv_warehouse: Warehouse, model: str,
+    parquet_warehouse: Warehouse, csv_warehouse: Warehouse, model: str
 ) -> None:
     schema = "staging" if model.startswith("stg_") else "quarantine"
     # The CSV warehouse really read the CSV files.
-    [(raw_orders,)] = query(csv_warehouse.duckdb_path,
-                            "select sql from duckdb_views() where schema_name = 'raw' and view_name = 'orders'")
+    [(raw_orders,)] = query(
+        csv_warehouse.duckdb_path, "select sql from duckdb_views() where schema_name = 'raw' and view_name = 'orders'"
+    )
     assert "read_csv" in raw_orders
     from_parquet = parquet_warehouse.query(f"select * from {schema}.{model} order by all")
     from_csv = csv_warehouse.query(f"select * from {schema}.{model} order by all")

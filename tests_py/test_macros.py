@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -67,8 +66,9 @@ def test_integer_divide_is_exact(rendered: dict[str, object]) -> None:
 def test_safe_cast_rejects_what_it_cannot_read_exactly(rendered: dict[str, object]) -> None:
     assert rendered["fractional_integer"] is None
     assert rendered["padded_integer"] == 2
-    assert str(rendered["offset_timestamp"]).startswith("2025-03-01T09:15") or \
-        str(rendered["offset_timestamp"]).startswith("2025-03-01 09:15")
+    assert str(rendered["offset_timestamp"]).startswith("2025-03-01T09:15") or str(
+        rendered["offset_timestamp"]
+    ).startswith("2025-03-01 09:15")
     assert rendered["bad_timestamp"] is None
 
 

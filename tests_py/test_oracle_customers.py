@@ -11,10 +11,9 @@ oracle.py's docstring; the ones specific to a test are repeated in it.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from oracle import LTV_WINDOWS, RETENTION_DAYS, Oracle, assert_frames_match, read_mart
+from oracle import LTV_WINDOWS, RETENTION_DAYS, Oracle, assert_frames_match, assert_mart_matches, read_mart
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +35,14 @@ def test_customer_rfm(shop) -> None:
     exact integer formula; the 8-class model against the population means. rfm_segment comes
     from an editable seed: only checked to be set."""
     warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.customer_rfm", cents=("monetary",))
-    assert_frames_match("customer_rfm", oracle.customer_rfm, actual, ["customer_id"],
-                        exact=["recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
-                               "rfm_value_class"])
+    actual = assert_mart_matches(
+        warehouse,
+        "customer_rfm",
+        oracle.customer_rfm,
+        ["customer_id"],
+        exact=["recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_value_class"],
+        cents=("monetary",),
+    )
     unset = actual[actual["rfm_segment"].isna()]
     assert unset.empty, f"customer_rfm: {len(unset)} rows without rfm_segment:\n{unset.head(10).to_string()}"
 
@@ -50,9 +53,13 @@ def test_customer_lifecycle(shop) -> None:
     unresponsive_to_marketing needs >= 1 touch sent in the last 30 days, none opened or clicked
     (on or before as_of_date)."""
     warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.customer_lifecycle")
-    assert_frames_match("customer_lifecycle", oracle.customer_lifecycle, actual, ["customer_id"],
-                        exact=["lifecycle_stage", "no_session_7d", "no_order_30d", "unresponsive_to_marketing"])
+    assert_mart_matches(
+        warehouse,
+        "customer_lifecycle",
+        oracle.customer_lifecycle,
+        ["customer_id"],
+        exact=["lifecycle_stage", "no_session_7d", "no_order_30d", "unresponsive_to_marketing"],
+    )
 
 
 def test_dim_customers_carries_stage_and_rfm(shop) -> None:
@@ -63,11 +70,17 @@ def test_dim_customers_carries_stage_and_rfm(shop) -> None:
     missing = {"lifecycle_stage", "rfm_value_class", "rfm_segment"} - set(actual.columns)
     assert not missing, f"dim_customers: columns missing from the mart: {sorted(missing)}"
     expected = oracle.customer_lifecycle[["customer_id", "lifecycle_stage"]].merge(
-        oracle.customer_rfm[["customer_id", "rfm_value_class"]], on="customer_id", how="left")
+        oracle.customer_rfm[["customer_id", "rfm_value_class"]], on="customer_id", how="left"
+    )
     expected["has_rfm_segment"] = expected["rfm_value_class"].notna()
     actual["has_rfm_segment"] = actual["rfm_segment"].notna()
-    assert_frames_match("dim_customers", expected, actual, ["customer_id"],
-                        exact=["lifecycle_stage", "rfm_value_class", "has_rfm_segment"])
+    assert_frames_match(
+        "dim_customers",
+        expected,
+        actual,
+        ["customer_id"],
+        exact=["lifecycle_stage", "rfm_value_class", "has_rfm_segment"],
+    )
 
 
 def test_customer_lifecycle_transitions(shop) -> None:
@@ -82,8 +95,13 @@ def test_customer_lifecycle_transitions(shop) -> None:
     expected = oracle.customer_lifecycle_transitions
     if not actual["from_stage"].isna().any():
         expected = expected[expected["from_stage"].notna()]
-    assert_frames_match("customer_lifecycle_transitions", expected, actual,
-                        ["month_start", "from_stage", "to_stage"], exact=["customers"])
+    assert_frames_match(
+        "customer_lifecycle_transitions",
+        expected,
+        actual,
+        ["month_start", "from_stage", "to_stage"],
+        exact=["customers"],
+    )
 
 
 def test_cohort_retention_daily(shop) -> None:
@@ -95,19 +113,29 @@ def test_cohort_retention_daily(shop) -> None:
     actual = read_mart(warehouse, "marts.cohort_retention_daily")
     actual = actual[actual["cohort_size"] != 0]
     rates = [f"d{n}_retention" for n in RETENTION_DAYS] + ["first_order_conversion"]
-    assert_frames_match("cohort_retention_daily", oracle.cohort_retention_daily, actual, ["cohort_date"],
-                        exact=["cohort_size"], close={c: RATE for c in rates})
+    assert_frames_match(
+        "cohort_retention_daily",
+        oracle.cohort_retention_daily,
+        actual,
+        ["cohort_date"],
+        exact=["cohort_size"],
+        close={c: RATE for c in rates},
+    )
 
 
 def test_cohort_retention_monthly(shop) -> None:
     """Every k from 0 to the as-of month, zeros included; net_revenue to the cent;
     cumulative_net_revenue_per_customer to the cent (it may be rounded)."""
     warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.cohort_retention_monthly", cents=("net_revenue",))
-    assert_frames_match("cohort_retention_monthly", oracle.cohort_retention_monthly, actual,
-                        ["cohort_month", "months_since_first_order"],
-                        exact=["cohort_size", "active_customers", "net_revenue"],
-                        close={"retention_rate": RATE, "cumulative_net_revenue_per_customer": CENT})
+    assert_mart_matches(
+        warehouse,
+        "cohort_retention_monthly",
+        oracle.cohort_retention_monthly,
+        ["cohort_month", "months_since_first_order"],
+        exact=["cohort_size", "active_customers", "net_revenue"],
+        close={"retention_rate": RATE, "cumulative_net_revenue_per_customer": CENT},
+        cents=("net_revenue",),
+    )
 
 
 def test_customer_ltv_historical(shop) -> None:
@@ -123,6 +151,12 @@ def test_customer_ltv_historical(shop) -> None:
     nonzero = others[[c for c in money]].fillna(0).ne(0).any(axis=1)
     assert not nonzero.any(), (
         f"customer_ltv: {int(nonzero.sum())} customers without a valid order have non-zero figures:\n"
-        f"{others[nonzero].head(10).to_string()}")
-    assert_frames_match("customer_ltv", oracle.customer_ltv, actual[actual["customer_id"].isin(buyers)],
-                        ["customer_id"], exact=list(money))
+        f"{others[nonzero].head(10).to_string()}"
+    )
+    assert_frames_match(
+        "customer_ltv",
+        oracle.customer_ltv,
+        actual[actual["customer_id"].isin(buyers)],
+        ["customer_id"],
+        exact=list(money),
+    )

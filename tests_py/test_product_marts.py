@@ -25,16 +25,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oracle import Oracle, assert_frames_match, day_number, read_mart
+from oracle import MartCheck, Oracle, day_number
 
 # dbt vars of dbt_project.yml, with their documented defaults.
 WINDOW_DAYS = 90
 INTRO_DAYS = 60
 IMAGE_PRICE_PERCENTILE = 0.9
 TRAFFIC_VIEWER_PERCENTILE = 0.8
-PROFIT_SHARE = (4, 5)          # 0.8 as a fraction, for exact comparisons
-GROWTH_THRESHOLD = (1, 5)      # 0.2
-MIN_SUPPORT = (1, 1000)        # 0.001
+PROFIT_SHARE = (4, 5)  # 0.8 as a fraction, for exact comparisons
+GROWTH_THRESHOLD = (1, 5)  # 0.2
+MIN_SUPPORT = (1, 1000)  # 0.001
 
 ROLES = ("image", "traffic", "profit", "long_tail")
 STAGES = ("introduction", "growth", "maturity", "decline")
@@ -42,18 +42,60 @@ SHOPS = ("online_retail", "clean")
 
 PERFORMANCE_MONEY = ("net_revenue", "gross_margin")
 PERFORMANCE_COLUMNS = [
-    "viewers", "buyers", "buying_customers", "orders", "units_sold", "returned_units", *PERFORMANCE_MONEY,
-    "margin_rate", "conversion_rate", "uv_value", "return_rate", "avg_rating", "review_count",
-    "product_role", "product_lifecycle_stage",
-    "price_percentile_in_category", "category_median_units_sold", "viewer_percentile", "median_margin_rate",
-    "margin_rank", "cumulative_margin_share_before", "cumulative_margin_share",
-    "matches_image_rule", "matches_traffic_rule", "matches_profit_rule",
-    "units_sold_previous_window", "units_growth_rate", "days_since_launch",
+    "viewers",
+    "buyers",
+    "buying_customers",
+    "orders",
+    "units_sold",
+    "returned_units",
+    *PERFORMANCE_MONEY,
+    "margin_rate",
+    "conversion_rate",
+    "uv_value",
+    "return_rate",
+    "avg_rating",
+    "review_count",
+    "product_role",
+    "product_lifecycle_stage",
+    "price_percentile_in_category",
+    "category_median_units_sold",
+    "viewer_percentile",
+    "median_margin_rate",
+    "margin_rank",
+    "cumulative_margin_share_before",
+    "cumulative_margin_share",
+    "matches_image_rule",
+    "matches_traffic_rule",
+    "matches_profit_rule",
+    "units_sold_previous_window",
+    "units_growth_rate",
+    "days_since_launch",
 ]
-AFFINITY_COLUMNS = ["orders_together", "product_orders", "paired_product_orders", "window_orders",
-                    "support", "confidence", "lift", "product_role", "paired_product_role", "is_bundle_candidate"]
-SUMMARY_COLUMNS = ["role_order", "products", "units_sold", "net_revenue", "gross_margin", "viewers",
-                   "product_share", "net_revenue_share", "gross_margin_share", "viewer_share", "margin_rate"]
+AFFINITY_COLUMNS = [
+    "orders_together",
+    "product_orders",
+    "paired_product_orders",
+    "window_orders",
+    "support",
+    "confidence",
+    "lift",
+    "product_role",
+    "paired_product_role",
+    "is_bundle_candidate",
+]
+SUMMARY_COLUMNS = [
+    "role_order",
+    "products",
+    "units_sold",
+    "net_revenue",
+    "gross_margin",
+    "viewers",
+    "product_share",
+    "net_revenue_share",
+    "gross_margin_share",
+    "viewer_share",
+    "margin_rate",
+]
 
 
 def _read_raw(raw_dir: Path, name: str) -> pd.DataFrame | None:
@@ -107,13 +149,15 @@ class ProductOracle:
     @cached_property
     def catalogue(self) -> pd.DataFrame:
         raw = _read_raw(self.raw_dir, "products").drop_duplicates()
-        out = pd.DataFrame({
-            "product_id": raw["product_id"].astype("string"),
-            "category": raw["category"].astype("string").str.strip().str.lower(),
-            "list_price": raw["list_price"].map(_to_cents).astype("int64"),
-            "launch_day": day_number(raw["launched_at"]),
-            "discontinued_day": day_number(raw["discontinued_at"]) if "discontinued_at" in raw else pd.NA,
-        })
+        out = pd.DataFrame(
+            {
+                "product_id": raw["product_id"].astype("string"),
+                "category": raw["category"].astype("string").str.strip().str.lower(),
+                "list_price": raw["list_price"].map(_to_cents).astype("int64"),
+                "launch_day": day_number(raw["launched_at"]),
+                "discontinued_day": day_number(raw["discontinued_at"]) if "discontinued_at" in raw else pd.NA,
+            }
+        )
         return out.reset_index(drop=True)
 
     @cached_property
@@ -121,8 +165,10 @@ class ProductOracle:
         """Valid order lines in the window or the one before, with their age in days."""
         items = self.core.order_items
         orders = self.core.orders.set_index("order_id")
-        items = items.assign(order_day=items["order_id"].map(orders["order_day"]).astype("int64"),
-                             session_id=items["order_id"].map(orders["session_id"]))
+        items = items.assign(
+            order_day=items["order_id"].map(orders["order_day"]).astype("int64"),
+            session_id=items["order_id"].map(orders["session_id"]),
+        )
         items["age"] = self.as_of - items["order_day"]
         return items[items["is_valid"] & (items["age"] >= 0) & (items["age"] < 2 * WINDOW_DAYS)]
 
@@ -142,11 +188,15 @@ class ProductOracle:
         w = self.window_lines
         by = w.groupby("product_id")
         for col, series in {
-            "units_sold": by["quantity"].sum(), "returned_units": by["returned_quantity"].sum(),
-            "net_revenue": by["net_revenue"].sum(), "gross_margin": by["gross_margin"].sum(),
-            "orders": by["order_id"].nunique(), "buying_customers": by["customer_id"].nunique(),
+            "units_sold": by["quantity"].sum(),
+            "returned_units": by["returned_quantity"].sum(),
+            "net_revenue": by["net_revenue"].sum(),
+            "gross_margin": by["gross_margin"].sum(),
+            "orders": by["order_id"].nunique(),
+            "buying_customers": by["customer_id"].nunique(),
             "units_sold_previous_window": self.lines[self.lines["age"] >= WINDOW_DAYS]
-            .groupby("product_id")["quantity"].sum(),
+            .groupby("product_id")["quantity"]
+            .sum(),
         }.items():
             p[col] = p["product_id"].map(series).fillna(0).astype("int64")
 
@@ -185,22 +235,29 @@ class ProductOracle:
         total = int(pareto["gross_margin"].sum())
         running = pareto["gross_margin"].cumsum()
         before = running - pareto["gross_margin"]
-        p["margin_rank"] = p["product_id"].map(
-            pd.Series(np.arange(1, len(pareto) + 1), index=pareto["product_id"])).astype("Int64")
+        p["margin_rank"] = (
+            p["product_id"].map(pd.Series(np.arange(1, len(pareto) + 1), index=pareto["product_id"])).astype("Int64")
+        )
         p["cumulative_margin_share_before"] = p["product_id"].map(
-            pd.Series((before / 100).astype(float).to_numpy() / (total / 100), index=pareto["product_id"]))
+            pd.Series((before / 100).astype(float).to_numpy() / (total / 100), index=pareto["product_id"])
+        )
         p["cumulative_margin_share"] = p["product_id"].map(
-            pd.Series((running / 100).astype(float).to_numpy() / (total / 100), index=pareto["product_id"]))
+            pd.Series((running / 100).astype(float).to_numpy() / (total / 100), index=pareto["product_id"])
+        )
         profit_ids = set(pareto.loc[before * PROFIT_SHARE[1] < PROFIT_SHARE[0] * total, "product_id"])
 
-        p["matches_image_rule"] = ((p["price_percentile_in_category"] >= IMAGE_PRICE_PERCENTILE)
-                                   & (p["units_sold"] < p["category_median_units_sold"]))
-        p["matches_traffic_rule"] = ((p["viewer_percentile"] >= TRAFFIC_VIEWER_PERCENTILE)
-                                     & (p["margin_rate"] < p["median_margin_rate"]).fillna(False))
+        p["matches_image_rule"] = (p["price_percentile_in_category"] >= IMAGE_PRICE_PERCENTILE) & (
+            p["units_sold"] < p["category_median_units_sold"]
+        )
+        p["matches_traffic_rule"] = (p["viewer_percentile"] >= TRAFFIC_VIEWER_PERCENTILE) & (
+            p["margin_rate"] < p["median_margin_rate"]
+        ).fillna(False)
         p["matches_profit_rule"] = p["product_id"].isin(profit_ids)
         p["product_role"] = np.select(
             [p["matches_image_rule"], p["matches_traffic_rule"], p["matches_profit_rule"]],
-            ["image", "traffic", "profit"], default="long_tail")
+            ["image", "traffic", "profit"],
+            default="long_tail",
+        )
 
         # Lifecycle stage.
         last, prev = p["units_sold"], p["units_sold_previous_window"]
@@ -209,13 +266,17 @@ class ProductOracle:
         p["units_growth_rate"] = _ratio(last - prev, prev)
         discontinued = (p["discontinued_day"] <= self.as_of).fillna(False).astype(bool)
         p["product_lifecycle_stage"] = np.select(
-            [discontinued,
-             (p["days_since_launch"] < INTRO_DAYS).fillna(False).astype(bool),
-             (last == 0) & (prev == 0),
-             prev == 0,
-             (last - prev) * down > up * prev,
-             (last - prev) * down < -up * prev],
-            ["decline", "introduction", "decline", "growth", "growth", "decline"], default="maturity")
+            [
+                discontinued,
+                (p["days_since_launch"] < INTRO_DAYS).fillna(False).astype(bool),
+                (last == 0) & (prev == 0),
+                prev == 0,
+                (last - prev) * down > up * prev,
+                (last - prev) * down < -up * prev,
+            ],
+            ["decline", "introduction", "decline", "growth", "growth", "decline"],
+            default="maturity",
+        )
         return p
 
     # ---- product_affinity
@@ -227,8 +288,13 @@ class ProductOracle:
         per_product = baskets.groupby("product_id").size()
         pairs = baskets.merge(baskets, on="order_id", suffixes=("", "_paired"))
         pairs = pairs[pairs["product_id"] != pairs["product_id_paired"]]
-        out = (pairs.groupby(["product_id", "product_id_paired"]).size().rename("orders_together")
-               .reset_index().rename(columns={"product_id_paired": "paired_product_id"}))
+        out = (
+            pairs.groupby(["product_id", "product_id_paired"])
+            .size()
+            .rename("orders_together")
+            .reset_index()
+            .rename(columns={"product_id_paired": "paired_product_id"})
+        )
         out = out[out["orders_together"] * MIN_SUPPORT[1] >= MIN_SUPPORT[0] * total].copy()
         out["product_orders"] = out["product_id"].map(per_product).astype("int64")
         out["paired_product_orders"] = out["paired_product_id"].map(per_product).astype("int64")
@@ -240,9 +306,9 @@ class ProductOracle:
         roles = self.performance.set_index("product_id")["product_role"]
         out["product_role"] = out["product_id"].map(roles)
         out["paired_product_role"] = out["paired_product_id"].map(roles)
-        out["is_bundle_candidate"] = (
-            ((out["product_role"] == "traffic") & (out["paired_product_role"] == "profit"))
-            | ((out["product_role"] == "profit") & (out["paired_product_role"] == "traffic")))
+        out["is_bundle_candidate"] = ((out["product_role"] == "traffic") & (out["paired_product_role"] == "profit")) | (
+            (out["product_role"] == "profit") & (out["paired_product_role"] == "traffic")
+        )
         return out.reset_index(drop=True)
 
     # ---- product_role_summary
@@ -250,9 +316,13 @@ class ProductOracle:
     @cached_property
     def role_summary(self) -> pd.DataFrame:
         p = self.performance
-        agg = p.groupby("product_role").agg(products=("product_id", "size"), units_sold=("units_sold", "sum"),
-                                            net_revenue=("net_revenue", "sum"),
-                                            gross_margin=("gross_margin", "sum"), viewers=("viewers", "sum"))
+        agg = p.groupby("product_role").agg(
+            products=("product_id", "size"),
+            units_sold=("units_sold", "sum"),
+            net_revenue=("net_revenue", "sum"),
+            gross_margin=("gross_margin", "sum"),
+            viewers=("viewers", "sum"),
+        )
         out = agg.reindex(list(ROLES), fill_value=0).rename_axis("product_role").reset_index()
         out["role_order"] = np.arange(1, len(ROLES) + 1)
         out["product_share"] = _ratio(out["products"], pd.Series(len(p), index=out.index))
@@ -271,19 +341,31 @@ def shop(request: pytest.FixtureRequest):
     return warehouse, ProductOracle(raw_dir)
 
 
+# Every listed column of every catalogue product (pair, role), exactly; money to the cent.
+AFFINITY_KEY = ("product_id", "paired_product_id")
+SUMMARY_MONEY = ("net_revenue", "gross_margin")
+ORACLE_CHECKS = {
+    "product_performance": MartCheck(
+        "product_performance", ("product_id",), PERFORMANCE_COLUMNS, cents=PERFORMANCE_MONEY, expected="performance"
+    ),
+    "product_affinity": MartCheck("product_affinity", AFFINITY_KEY, AFFINITY_COLUMNS, expected="affinity"),
+    "product_role_summary": MartCheck(
+        "product_role_summary", ("product_role",), SUMMARY_COLUMNS, cents=SUMMARY_MONEY, expected="role_summary"
+    ),
+}
+
+
 @pytest.mark.slow
-def test_product_performance(shop) -> None:
-    """Every listed column of every catalogue product, exactly."""
-    warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.product_performance", cents=PERFORMANCE_MONEY)
-    assert_frames_match("product_performance", oracle.performance, actual, ["product_id"],
-                        exact=PERFORMANCE_COLUMNS)
+@pytest.mark.parametrize("check", ORACLE_CHECKS)
+def test_mart_equals_the_oracle(shop, check: str) -> None:
+    ORACLE_CHECKS[check].assert_holds(*shop)
 
 
 @pytest.mark.slow
 def test_product_performance_lists_the_whole_catalogue_with_a_role_and_a_stage(shop) -> None:
     warehouse, _ = shop
-    counts = warehouse.query("""
+    counts = (
+        warehouse.query("""
         select
             (select count(*) from marts.dim_products) as catalogue,
             (select count(*) from marts.product_performance) as performance_rows,
@@ -291,24 +373,11 @@ def test_product_performance_lists_the_whole_catalogue_with_a_role_and_a_stage(s
                join marts.product_performance p using (product_id)
              where d.product_role = p.product_role
                and d.product_lifecycle_stage = p.product_lifecycle_stage) as agreeing_dim_rows
-    """).iloc[0].to_dict()
+    """)
+        .iloc[0]
+        .to_dict()
+    )
     assert counts["catalogue"] == counts["performance_rows"] == counts["agreeing_dim_rows"], counts
-
-
-@pytest.mark.slow
-def test_product_affinity(shop) -> None:
-    warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.product_affinity")
-    assert_frames_match("product_affinity", oracle.affinity, actual, ["product_id", "paired_product_id"],
-                        exact=AFFINITY_COLUMNS)
-
-
-@pytest.mark.slow
-def test_product_role_summary(shop) -> None:
-    warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.product_role_summary", cents=("net_revenue", "gross_margin"))
-    assert_frames_match("product_role_summary", oracle.role_summary, actual, ["product_role"],
-                        exact=SUMMARY_COLUMNS)
 
 
 def _confusion_table(warehouse) -> pd.DataFrame:
@@ -318,7 +387,8 @@ def _confusion_table(warehouse) -> pd.DataFrame:
     roles["archetype"] = roles["product_id"].map(PLANTED.product_archetypes)
     assert roles["archetype"].notna().all(), "a product id the generator never plants"
     return pd.crosstab(roles["archetype"], roles["product_role"]).reindex(
-        index=list(ROLES), columns=list(ROLES), fill_value=0)
+        index=list(ROLES), columns=list(ROLES), fill_value=0
+    )
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ storage format, and the source-freshness report."""
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -44,21 +44,22 @@ def test_bi_copy_is_in_a_storage_format_duckdb_1_4_reads(bi_copy: Path, clean_wa
 
 
 def test_bi_copy_holds_every_mart_unchanged(bi_copy: Path, clean_warehouse: Warehouse) -> None:
-    listing = ("select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' "
-               "order by table_name")
+    listing = "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by table_name"
     source_tables = clean_warehouse.query(listing)["table_name"].tolist()
     with duckdb.connect(str(bi_copy), read_only=True) as con:
         copied = con.sql(listing).df()["table_name"].tolist()
         schemas = {row[0] for row in con.sql("select distinct schema_name from duckdb_tables()").fetchall()}
         kpi = con.sql("select * from marts.kpi_daily order by date_day").df()
-        comment = con.sql("select comment from duckdb_columns() where table_name = 'fct_orders' "
-                          "and column_name = 'net_revenue'").fetchall()[0][0]
+        comment = con.sql(
+            "select comment from duckdb_columns() where table_name = 'fct_orders' and column_name = 'net_revenue'"
+        ).fetchall()[0][0]
         counts = {t: con.sql(f"select count(*) from marts.{t}").fetchall()[0][0] for t in copied}
     assert copied == source_tables and "kpi_daily" in copied
     assert schemas == {"marts"}, "marts only: no raw, staging or quarantine rows (PII stays out)"
     pd.testing.assert_frame_equal(kpi, clean_warehouse.table("marts.kpi_daily", order_by="date_day"))
-    source_comment = clean_warehouse.query("select comment from duckdb_columns() where table_name = 'fct_orders' "
-                                           "and column_name = 'net_revenue'")["comment"][0]
+    source_comment = clean_warehouse.query(
+        "select comment from duckdb_columns() where table_name = 'fct_orders' and column_name = 'net_revenue'"
+    )["comment"][0]
     assert comment and comment == source_comment, "column docs travel with the copy"
     for table, count in counts.items():
         assert count == clean_warehouse.query(f"select count(*) as n from marts.{table}")["n"][0], table
@@ -67,7 +68,7 @@ def test_bi_copy_holds_every_mart_unchanged(bi_copy: Path, clean_warehouse: Ware
 def test_stale_source_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Orders last placed long ago warn; sessions of an hour ago do not; nothing fails."""
     shop = minimal_shop()
-    an_hour_ago = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=1)
+    an_hour_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
     shop.add("sessions", "S1", started_at=an_hour_ago, ended_at=an_hour_ago + timedelta(minutes=5))
     raw_dir = shop.write(tmp_path / "raw")
     duckdb_path = tmp_path / "orchard.duckdb"

@@ -24,13 +24,13 @@ import pytest
 import yaml
 
 from orchard import build as build_script
+from orchard.contract import ORDER_STATUSES, TABLES
 from orchard.load import load_raw, reader_sql
 from orchard.quality.core import is_blocking
 from orchard.quality.mart_suites import MARTS, mart_datasets
 from orchard.quality.raw_suites import enum_columns, raw_datasets
 from orchard.quality.report import Finding, StageReport, format_report
 from orchard.quality.runner import run_stage
-from orchard.contract import ORDER_STATUSES, TABLES
 from rawshop import minimal_shop
 from warehouse import REPO_ROOT, Warehouse
 
@@ -54,20 +54,24 @@ def raw_rows(raw_dir: Path, table: str) -> pd.DataFrame:
 
 # --- the registries, without a warehouse ------------------------------------------
 
+
 def test_raw_suites_come_from_staging_and_block_only_on_widespread_or_empty() -> None:
     datasets = {d.name: d for d in raw_datasets()}
     assert list(datasets) == [f"raw.{t}" for t in TABLES]
     for table in TABLES.values():
         dataset = datasets[f"raw.{table.name}"]
         assert "raw." not in dataset.query.replace(f"raw.{table.name}", ""), "never reads schema raw"
-        assert set(dataset.requires) == {f"staging.stg_shop__{table.name}",
-                                         f"quarantine.quarantine_shop__{table.name}"}
+        assert set(dataset.requires) == {f"staging.stg_shop__{table.name}", f"quarantine.quarantine_shop__{table.name}"}
         blocking_labels = [e.meta["label"] for e in dataset.expectations if is_blocking(e.meta)]
         assert blocking_labels == ["at most 20% of rows"] + (["has clean rows"] if table.required else [])
     # The enum columns are the staging columns documented as mapping outsiders to 'unknown'.
     models = yaml.safe_load((REPO_ROOT / "models/staging/shop/_shop__models.yml").read_text())["models"]
-    documented = {(m["name"].removeprefix("stg_shop__"), c["name"]) for m in models for c in m.get("columns", [])
-                  if "become 'unknown'" in c.get("description", "")}
+    documented = {
+        (m["name"].removeprefix("stg_shop__"), c["name"])
+        for m in models
+        for c in m.get("columns", [])
+        if "become 'unknown'" in c.get("description", "")
+    }
     assert documented and documented == {(t, c) for t, cs in enum_columns().items() for c in cs}
 
 
@@ -85,6 +89,7 @@ def test_registry_covers_every_mart_of_the_spec_with_its_columns() -> None:
 
 
 # --- raw suites -----------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_clean_shop_raw_passes_and_writes_data_docs(clean_warehouse: Warehouse, tmp_path: Path) -> None:
@@ -113,10 +118,14 @@ def test_dirty_shop_raw_warns_with_counts_without_blocking(dirty_warehouse: Ware
     order_id = status.examples[0].removeprefix("order_id=")
     raw_status = raw_rows(dirty_warehouse.raw_dir, "orders").set_index("order_id").loc[order_id, "status"]
     assert raw_status.strip().lower() not in ORDER_STATUSES
-    for dataset, reason in [("raw.order_items", "non_positive_quantity"), ("raw.customers", "malformed_email"),
-                            ("raw.order_items", "negative_money:unit_price"),
-                            ("raw.sessions", "ended_before_started"), ("raw.events", "timestamp_in_future:event_at"),
-                            ("raw.experiment_assignments", "duplicate")]:
+    for dataset, reason in [
+        ("raw.order_items", "non_positive_quantity"),
+        ("raw.customers", "malformed_email"),
+        ("raw.order_items", "negative_money:unit_price"),
+        ("raw.sessions", "ended_before_started"),
+        ("raw.events", "timestamp_in_future:event_at"),
+        ("raw.experiment_assignments", "duplicate"),
+    ]:
         assert any(f.detail.startswith(reason + ":") for f in findings(report, dataset)), (dataset, reason)
 
 
@@ -161,8 +170,16 @@ def misformatted_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[s
     def staging_only(name: str, args: list[str], env: dict[str, str]) -> None:
         steps.append(name)
         if name.startswith("dbt build"):
-            args = [args[0], "run", "--select", "staging", "--target-path", str(tmp / "target"),
-                    "--log-path", str(tmp / "logs")]
+            args = [
+                args[0],
+                "run",
+                "--select",
+                "staging",
+                "--target-path",
+                str(tmp / "target"),
+                "--log-path",
+                str(tmp / "logs"),
+            ]
         real_step(name, args, env)
 
     real_step = build_script.step
@@ -170,13 +187,13 @@ def misformatted_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[s
         patch.setattr(build_script, "step", staging_only)
         patch.setattr(build_script, "report_freshness", lambda *args, **kwargs: None)
         with pytest.raises(build_script.StepFailed) as failed:
-            build_script.build(raw_dir, published, tmp / "docs", quality=True, docs=False, dbt_vars=None,
-                               bi_copy=False)
+            build_script.build(raw_dir, published, tmp / "docs", quality=True, docs=False, dbt_vars=None, bi_copy=False)
     return steps, published, build_script.building_path(published), str(failed.value)
 
 
 def test_misformatted_dates_stop_the_build_after_dbt_before_publish(
-        misformatted_build: tuple[list[str], Path, Path, str]) -> None:
+    misformatted_build: tuple[list[str], Path, Path, str],
+) -> None:
     steps, published, _, error = misformatted_build
     assert steps == ["load raw files", "dbt build (models and tests)", "raw data-quality suites"]
     assert error == "raw data-quality suites failed (exit 1)"
@@ -184,7 +201,8 @@ def test_misformatted_dates_stop_the_build_after_dbt_before_publish(
 
 
 def test_misformatted_dates_block_and_a_fifth_only_warns(
-        misformatted_build: tuple[list[str], Path, Path, str], tmp_path: Path) -> None:
+    misformatted_build: tuple[list[str], Path, Path, str], tmp_path: Path
+) -> None:
     _, _, written, _ = misformatted_build
     report = run_stage("raw", written, tmp_path / "docs", only=["raw.orders", "raw.customers"])
     assert [(f.dataset, f.column, f.expectation, f.detail) for f in report.blocking] == [
@@ -194,7 +212,11 @@ def test_misformatted_dates_block_and_a_fifth_only_warns(
     # One customer in five is exactly the limit: a warning with its count and key, not a stop.
     [customer] = findings(report, "raw.customers")
     assert (customer.column, customer.blocking, customer.detail, customer.examples) == (
-        "signed_up_at", False, "invalid_value:signed_up_at: 1 of 5 rows (20.00%)", ("customer_id=C2",))
+        "signed_up_at",
+        False,
+        "invalid_value:signed_up_at: 1 of 5 rows (20.00%)",
+        ("customer_id=C2",),
+    )
     text = format_report(report)
     assert re.search(r"BLOCK raw\.orders\s+ordered_at\s+at most 20% of rows: invalid_value:ordered_at: 5 of 5", text)
     assert "WARN  raw.orders" not in text, "a blocked reason is not repeated as a warning"
@@ -202,6 +224,7 @@ def test_misformatted_dates_block_and_a_fifth_only_warns(
 
 
 # --- mart suites ----------------------------------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("shop", ["clean_warehouse", "dirty_warehouse", "online_retail_warehouse"])
@@ -223,20 +246,40 @@ def test_corrupted_marts_fail_naming_mart_column_and_value(clean_warehouse: Ware
               and cohort_month = (select min(cohort_month) from marts.cohort_retention_monthly)
         """)
         item = con.execute("select min(order_item_id) from marts.fct_order_items").fetchall()[0][0]
-        con.execute(f"update marts.fct_order_items set net_revenue = net_revenue + 0.01 "
-                    f"where order_item_id = '{item}'")
-        order = con.execute(f"select order_id from marts.fct_order_items where order_item_id = '{item}'"
-                            ).fetchall()[0][0]
-    result = subprocess.run([*CLI, "--stage", "marts", "--duckdb-path", str(db), "--docs-dir",
-                             str(tmp_path / "docs"), "--only", "marts.cohort_retention_monthly",
-                             "--only", "marts.fct_order_items"],
-                            capture_output=True, text=True, check=False)
+        con.execute(f"update marts.fct_order_items set net_revenue = net_revenue + 0.01 where order_item_id = '{item}'")
+        order = con.execute(f"select order_id from marts.fct_order_items where order_item_id = '{item}'").fetchall()[0][
+            0
+        ]
+    result = subprocess.run(
+        [
+            *CLI,
+            "--stage",
+            "marts",
+            "--duckdb-path",
+            str(db),
+            "--docs-dir",
+            str(tmp_path / "docs"),
+            "--only",
+            "marts.cohort_retention_monthly",
+            "--only",
+            "marts.fct_order_items",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert re.search(r"BLOCK marts\.cohort_retention_monthly\s+retention_rate\s+between 0 and 1: "
-                     r"1 of [\d,]+ rows .* e\.g\. 1\.5 \(cohort_month=", out), out
-    assert re.search(rf"BLOCK marts\.fct_order_items=fct_orders\s+net_revenue_difference\s+= 0: 1 of "
-                     rf"[\d,]+ rows .* e\.g\. -?0\.01 \(order_id={order}\)", out), out
+    assert re.search(
+        r"BLOCK marts\.cohort_retention_monthly\s+retention_rate\s+between 0 and 1: "
+        r"1 of [\d,]+ rows .* e\.g\. 1\.5 \(cohort_month=",
+        out,
+    ), out
+    assert re.search(
+        rf"BLOCK marts\.fct_order_items=fct_orders\s+net_revenue_difference\s+= 0: 1 of "
+        rf"[\d,]+ rows .* e\.g\. -?0\.01 \(order_id={order}\)",
+        out,
+    ), out
     assert (tmp_path / "docs" / "marts" / "index.html").exists()
 
 

@@ -14,16 +14,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pytest
 
-from rawshop import RawShop, build, money
 from orchard.contract import TABLES
+from rawshop import RawShop, build, money
 from warehouse import Warehouse, dbt
 
 pytestmark = pytest.mark.slow
@@ -46,6 +46,8 @@ class Case:
     clean: int = 0
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 def tiny_dirty_shop() -> RawShop:
     """Clean base rows for all 13 tables plus one small group of rows per case below."""
     shop = RawShop()
@@ -178,6 +180,7 @@ def tiny_dirty_shop() -> RawShop:
     shop.add("reviews", "V_ZERO", rating=0)
     shop.add("reviews", "V_ONE", rating=1)
     return shop
+# fmt: on
 
 
 def _one(table: str, key_column: str, key: str, reason: str | None, case_id: str | None = None) -> Case:
@@ -186,15 +189,19 @@ def _one(table: str, key_column: str, key: str, reason: str | None, case_id: str
     return Case(case_id or f"{table}:{key}", table, where, (reason,) if reason else (), 0 if reason else 1)
 
 
+# Tables of cases, one a row: laid out by hand.
+# fmt: off
 CASES: list[Case] = [
     # 1. null primary key
     Case("null_pk:order_items", "order_items", "order_item_id is null", ("null_primary_key",)),
-    Case("null_pk_part:experiment_assignments", "experiment_assignments", "anonymous_id is null", ("null_primary_key",)),
+    Case("null_pk_part:experiment_assignments", "experiment_assignments", "anonymous_id is null",
+         ("null_primary_key",)),
     # 2. exact duplicates: one copy clean, the other copies 'duplicate'
     Case("duplicate:products", "products", "product_id = 'P_DUP'", ("duplicate", "duplicate"), clean=1),
     Case("duplicate:orders", "orders", "order_id = 'O_DUP'", ("duplicate",), clean=1),
     # 3. conflicting duplicates
-    Case("superseded:customers_older", "customers", "customer_id = 'C_VER' and city = 'Oldtown'", ("superseded_version",)),
+    Case("superseded:customers_older", "customers", "customer_id = 'C_VER' and city = 'Oldtown'",
+         ("superseded_version",)),
     Case("superseded:customers_latest_kept", "customers", "customer_id = 'C_VER' and city = 'Newtown'", clean=1),
     Case("superseded:orders_older", "orders", "order_id = 'O_VER' and status = 'placed'", ("superseded_version",)),
     Case("superseded:orders_latest_kept", "orders", "order_id = 'O_VER' and status = 'delivered'", clean=1),
@@ -217,13 +224,15 @@ CASES: list[Case] = [
     _one("order_items", "order_item_id", "I_OF_O_OF_BADMAIL", "quarantined_parent:orders",
          "cascade:item_of_order_of_quarantined_customer"),
     _one("orders", "order_id", "O_NEGSHIP", "negative_money:shipping_amount", "negative_money:orders.shipping_amount"),
-    _one("order_items", "order_item_id", "I_OF_NEGSHIP", "quarantined_parent:orders", "cascade:item_of_quarantined_order"),
+    _one("order_items", "order_item_id", "I_OF_NEGSHIP", "quarantined_parent:orders",
+         "cascade:item_of_quarantined_order"),
     _one("returns", "return_id", "R_OF_ZERO", "quarantined_parent:order_items", "cascade:return_of_quarantined_item"),
     # 5. zero / negative quantity, negative money
     _one("order_items", "order_item_id", "I_ZERO", "non_positive_quantity", "quantity:zero"),
     _one("order_items", "order_item_id", "I_NEGQ", "non_positive_quantity", "quantity:negative"),
     _one("returns", "return_id", "R_ZERO", "non_positive_quantity", "quantity:zero_return"),
-    _one("order_items", "order_item_id", "I_NEGPRICE", "negative_money:unit_price", "negative_money:order_items.unit_price"),
+    _one("order_items", "order_item_id", "I_NEGPRICE", "negative_money:unit_price",
+         "negative_money:order_items.unit_price"),
     _one("products", "product_id", "P_NEGCOST", "negative_money:unit_cost", "negative_money:products.unit_cost"),
     _one("returns", "return_id", "R_NEGREFUND", "negative_money:refund_amount", "negative_money:returns.refund_amount"),
     _one("marketing_spend", "campaign", "neg", "negative_money:spend_amount", "negative_money:marketing_spend"),
@@ -251,7 +260,8 @@ CASES: list[Case] = [
     _one("sessions", "session_id", "S_BACKWARDS", "ended_before_started", "ended_before_started"),
     _one("sessions", "session_id", "S_FUTURE", "timestamp_in_future:started_at", "future:sessions.started_at"),
     _one("orders", "order_id", "O_FUTURE", "timestamp_in_future:ordered_at", "future:orders.ordered_at"),
-    _one("marketing_touches", "touch_id", "MT_FUTURE", "timestamp_in_future:sent_at", "future:marketing_touches.sent_at"),
+    _one("marketing_touches", "touch_id", "MT_FUTURE", "timestamp_in_future:sent_at",
+         "future:marketing_touches.sent_at"),
     _one("orders", "order_id", "O_EARLY", "timestamp_too_early:ordered_at", "too_early:orders.ordered_at"),
     _one("orders", "order_id", "O_1990", None, "too_early:boundary_1990_01_01_is_clean"),
     _one("coupons", "coupon_id", "CP_FUTURE", None, "future:coupon_valid_to_allowed"),
@@ -280,6 +290,7 @@ CASES: list[Case] = [
     _one("reviews", "review_id", "V_ZERO", "rating_out_of_range", "rating:below_1"),
     _one("reviews", "review_id", "V_ONE", None, "rating:1_is_clean"),
 ]
+# fmt: on
 
 
 @pytest.fixture(scope="module")
@@ -290,12 +301,14 @@ def tiny_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tiny_warehouse(tiny_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     # Only what the tests read: staging (with quarantine) and the as-of date.
-    return build(tiny_raw_dir, tmp_path_factory.mktemp("tiny_dirty_wh"),
-                 ["run", "--select", "staging", "int_as_of_date"])
+    return build(
+        tiny_raw_dir, tmp_path_factory.mktemp("tiny_dirty_wh"), ["run", "--select", "staging", "int_as_of_date"]
+    )
 
 
 RELATIONS: list[str] = [
-    f"{schema}.{prefix}{table}" for table in TABLES
+    f"{schema}.{prefix}{table}"
+    for table in TABLES
     for schema, prefix in (("raw", ""), ("staging", "stg_shop__"), ("quarantine", "quarantine_shop__"))
 ]
 
@@ -307,7 +320,9 @@ def counts_per_table(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int
         f" (select count(*) from quarantine.quarantine_shop__{t})"
         for t in TABLES
     ]
-    return {t: (raw, clean, quarantined) for t, raw, clean, quarantined in con.sql(" union all ".join(selects)).fetchall()}
+    return {
+        t: (raw, clean, quarantined) for t, raw, clean, quarantined in con.sql(" union all ".join(selects)).fetchall()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -333,8 +348,12 @@ def tiny(tiny_warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_case(tiny: duckdb.DuckDBPyConnection, case: Case) -> None:
-    quarantined = [reason for (reason,) in tiny.sql(
-        f"select rejection_reason from quarantine.quarantine_shop__{case.table} where {case.where}").fetchall()]
+    quarantined = [
+        reason
+        for (reason,) in tiny.sql(
+            f"select rejection_reason from quarantine.quarantine_shop__{case.table} where {case.where}"
+        ).fetchall()
+    ]
     [(clean,)] = tiny.sql(f"select count(*) from staging.stg_shop__{case.table} where {case.where}").fetchall()
     assert Counter(quarantined) == Counter(case.reasons), f"{case.id}: quarantine reasons"
     assert clean == case.clean, f"{case.id}: clean rows"
@@ -349,8 +368,11 @@ def test_tiny_shop_every_quarantined_row_is_covered_by_a_case(tiny: duckdb.DuckD
     """Catches a planted row rejected for a reason no case expects (e.g. a default row
     that is not actually clean), which the per-case tests would not notice."""
     expected = Counter(reason for case in CASES for reason in case.reasons)
-    actual = Counter(reason for table in TABLES for (reason,) in tiny.sql(
-        f"select rejection_reason from quarantine.quarantine_shop__{table}").fetchall())
+    actual = Counter(
+        reason
+        for table in TABLES
+        for (reason,) in tiny.sql(f"select rejection_reason from quarantine.quarantine_shop__{table}").fetchall()
+    )
     assert actual == expected
 
 
@@ -384,8 +406,9 @@ def rerun_as_of(tiny_warehouse: Warehouse, work_dir: Path, as_of: str) -> subpro
     (work_dir/orchard.duckdb), so the module's warehouse keeps its default as-of date."""
     work_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(tiny_warehouse.duckdb_path, work_dir / "orchard.duckdb")
-    return dbt(["run", "--select", "int_as_of_date"], work_dir, work_dir / "orchard.duckdb",
-               {"ORCHARD_AS_OF_DATE": as_of})
+    return dbt(
+        ["run", "--select", "int_as_of_date"], work_dir, work_dir / "orchard.duckdb", {"ORCHARD_AS_OF_DATE": as_of}
+    )
 
 
 def test_as_of_env_var_overrides_default(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
@@ -394,10 +417,7 @@ def test_as_of_env_var_overrides_default(tiny_warehouse: Warehouse, tmp_path: Pa
     assert as_of_dates(tmp_path / "orchard.duckdb") == [date(2024, 12, 31)]
 
 
-@pytest.mark.parametrize("value", [
-    "31/12/2024",
-    "2024-02-30",
-])
+@pytest.mark.parametrize("value", ["31/12/2024", "2024-02-30"])
 def test_as_of_env_var_malformed_fails_clearly(tiny_warehouse: Warehouse, tmp_path: Path, value: str) -> None:
     result = rerun_as_of(tiny_warehouse, tmp_path, value)
     output = result.stdout + result.stderr

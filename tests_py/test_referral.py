@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orchard.generator.planted import PLANTED
-from oracle import Oracle, assert_frames_match, read_mart
+from oracle import Oracle, assert_mart_matches
 from orchard.contract import CHANNELS
+from orchard.generator.planted import PLANTED
 from orchard.generator.population import SIGNUP_MIX
 from warehouse import Warehouse
 
@@ -48,11 +48,14 @@ def test_referral_monthly(shop) -> None:
     """Every month from the first signup's to the as-of month; counts exactly, rates to 1e-9,
     referred_first_orders null exactly where the month's window is open."""
     warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.referral_monthly")
-    assert_frames_match("referral_monthly", oracle.referral_monthly, actual, ["month_start"],
-                        exact=["signups", "referred_signups", "referrers", "active_customers",
-                               "referred_first_orders"],
-                        close={"referral_share": RATE, "k_factor": RATE})
+    actual = assert_mart_matches(
+        warehouse,
+        "referral_monthly",
+        oracle.referral_monthly,
+        ["month_start"],
+        exact=["signups", "referred_signups", "referrers", "active_customers", "referred_first_orders"],
+        close={"referral_share": RATE, "k_factor": RATE},
+    )
     assert actual["referred_signups"].sum() > 0, "the fixture shop is expected to have referrals"
     assert actual["referred_first_orders"].notna().any() and actual["referred_first_orders"].isna().any()
 
@@ -60,18 +63,28 @@ def test_referral_monthly(shop) -> None:
 def test_customer_referrals(shop) -> None:
     """One row per referrer; money to the cent; ranks and the top decile exactly."""
     warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.customer_referrals", cents=("referred_net_revenue",))
-    assert_frames_match("customer_referrals", oracle.customer_referrals, actual, ["customer_id"],
-                        exact=["referred_customers", "referred_converted", "referred_net_revenue",
-                               "referrer_rank", "is_top_decile_referrer"])
+    assert_mart_matches(
+        warehouse,
+        "customer_referrals",
+        oracle.customer_referrals,
+        ["customer_id"],
+        exact=[
+            "referred_customers",
+            "referred_converted",
+            "referred_net_revenue",
+            "referrer_rank",
+            "is_top_decile_referrer",
+        ],
+        cents=("referred_net_revenue",),
+    )
 
 
 def test_dim_customers_carries_clean_referrals_only(shop) -> None:
     """is_referred per D18; referrer_customer_id only when it resolves, else null."""
     warehouse, oracle = shop
-    actual = read_mart(warehouse, "marts.dim_customers")
-    assert_frames_match("dim_customers", oracle.referrals, actual, ["customer_id"],
-                        exact=["is_referred", "referrer_customer_id"])
+    assert_mart_matches(
+        warehouse, "dim_customers", oracle.referrals, ["customer_id"], exact=["is_referred", "referrer_customer_id"]
+    )
 
 
 def _within(observed: float, planted: float, n: int) -> bool:
@@ -87,7 +100,7 @@ def test_planted_referral_figures_are_recovered_from_the_marts(clean_warehouse: 
     rates weighted by the signup mix, and the first-order conversion of referred signups
     (months whose window has passed) the per-channel referred conversions weighted alike.
     Per channel (dim_customers): the referral rate, and the referred customers' conversion."""
-    mix = dict(zip(CHANNELS, SIGNUP_MIX))
+    mix = dict(zip(CHANNELS, SIGNUP_MIX, strict=True))
     monthly = clean_warehouse.table("marts.referral_monthly")
     signups, referred = int(monthly["signups"].sum()), int(monthly["referred_signups"].sum())
     share = PLANTED.referral_share(mix)
@@ -118,4 +131,3 @@ def test_planted_referral_figures_are_recovered_from_the_marts(clean_warehouse: 
     for channel, row in converted.iterrows():
         planted = PLANTED.referred_first_order_conversion[channel]
         assert _within(row["mean"], planted, row["size"]), (channel, row["mean"], planted, row["size"])
-

@@ -26,16 +26,17 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
 import pytest
 
+from orchard import cli
 from rawshop import RawShop, minimal_shop, write_frame
 from warehouse import REPO_ROOT, VENV_BIN, _env, dbt, load
 
@@ -59,16 +60,18 @@ def tiny_shop() -> RawShop:
 
 
 def build_env(work: Path, published: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    return _env(published, {"DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"),
-                            **(extra or {})})
+    return _env(
+        published, {"DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"), **(extra or {})}
+    )
 
 
 FAST = ["--skip-quality", "--skip-docs"]
 
 
 def build_cmd(raw_dir: Path, published: Path, options: list[str] | None = None) -> list[str]:
-    return [str(VENV_BIN / "python"), "-m", "orchard.build", "--raw-dir", str(raw_dir),
-            "--duckdb-path", str(published), *(FAST if options is None else options)]
+    return cli.command(
+        "build", "--raw-dir", raw_dir, "--duckdb-path", published, *(FAST if options is None else options)
+    )
 
 
 @dataclass
@@ -89,17 +92,25 @@ class Build:
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
 
 
-def start_build(raw_dir: Path, published: Path, work: Path, options: list[str] | None = None,
-                env: dict[str, str] | None = None) -> Build:
+def start_build(
+    raw_dir: Path, published: Path, work: Path, options: list[str] | None = None, env: dict[str, str] | None = None
+) -> Build:
     work.mkdir(parents=True, exist_ok=True)
     with open(work / "build.out", "wb") as out, open(work / "build.err", "wb") as err:
-        proc = subprocess.Popen(build_cmd(raw_dir, published, options), cwd=REPO_ROOT,
-                                env=build_env(work, published, env), stdout=out, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            build_cmd(raw_dir, published, options),
+            cwd=REPO_ROOT,
+            env=build_env(work, published, env),
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
     return Build(proc, work)
 
 
-def run_build(raw_dir: Path, published: Path, work: Path, options: list[str] | None = None,
-              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_build(
+    raw_dir: Path, published: Path, work: Path, options: list[str] | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return start_build(raw_dir, published, work, options, env).wait()
 
 
@@ -123,13 +134,18 @@ def file_hash(path: Path) -> str:
 
 def mart_hashes_con(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
     """(row count, md5 of every row ordered) per relation in schema marts."""
-    names = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+    ]
     assert names, "no relations in schema marts"
     return {
         name: con.execute(
             f"select count(*), coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') "
-            f"from marts.{name} as t").fetchone()
+            f"from marts.{name} as t"
+        ).fetchone()
         for name in names
     }
 
@@ -143,7 +159,8 @@ def good_order_figures(path: Path) -> pd.DataFrame:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(
             "select order_id, ordered_at, net_revenue from marts.fct_orders "
-            "where order_id in ('O1', 'O2') order by order_id").df()
+            "where order_id in ('O1', 'O2') order by order_id"
+        ).df()
 
 
 def no_traceback(*texts: str) -> None:
@@ -252,11 +269,17 @@ def plant_stale_wal(published: Path, work: Path) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     client = work / "client.duckdb"
     shutil.copy(published, client)
-    subprocess.run([str(VENV_BIN / "python"), "-c",
-                    "import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
-                    "con.execute('pragma disable_checkpoint_on_shutdown'); "
-                    "con.execute('create table main.scratch as select 42 as answer'); os._exit(0)", str(client)],
-                   check=True)
+    subprocess.run(
+        [
+            str(VENV_BIN / "python"),
+            "-c",
+            "import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+            "con.execute('pragma disable_checkpoint_on_shutdown'); "
+            "con.execute('create table main.scratch as select 42 as answer'); os._exit(0)",
+            str(client),
+        ],
+        check=True,
+    )
     stale = published.with_name(published.name + ".wal")
     shutil.copy(client.with_name(client.name + ".wal"), stale)
     return stale
@@ -290,10 +313,17 @@ def test_publish_refuses_to_remove_a_wal_in_use(tmp_path: Path) -> None:
     from orchard.build import StepFailed, remove_stale_wal
 
     published = tmp_path / "orchard.duckdb"
-    writer = subprocess.Popen([str(VENV_BIN / "python"), "-c",
-                               "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-                               "con.execute('create table t as select 1'); print('open', flush=True); time.sleep(60)",
-                               str(published)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [
+            str(VENV_BIN / "python"),
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "con.execute('create table t as select 1'); print('open', flush=True); time.sleep(60)",
+            str(published),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout.readline().strip() == "open"
         wal = published.with_name(published.name + ".wal")
@@ -327,6 +357,7 @@ def _edit_bytes(table: str, edit: Callable[[bytes], bytes]) -> Callable[[Path], 
         _write_csv(tiny_shop(), raw)
         path = raw / f"{table}.csv"
         path.write_bytes(edit(path.read_bytes()))
+
     return make
 
 
@@ -341,8 +372,9 @@ def _reordered(raw: Path) -> None:
     for table in ("orders", "order_items"):
         frame = shop.frame(table)
         write_frame(frame[list(reversed(frame.columns))], raw, table, "csv")
-    write_frame(shop.frame("order_items")[list(reversed(shop.frame("order_items").columns))],
-                raw, "order_items", "parquet")
+    write_frame(
+        shop.frame("order_items")[list(reversed(shop.frame("order_items").columns))], raw, "order_items", "parquet"
+    )
     (raw / "order_items.csv").unlink()
 
 
@@ -357,8 +389,10 @@ def _extra_columns(raw: Path) -> None:
 def _spaced_numbers(raw: Path) -> None:
     shop = tiny_shop()
     _write_csv(shop, raw)
-    for table, columns in (("order_items", ["quantity", "unit_price", "unit_cost", "item_discount_amount"]),
-                           ("orders", ["order_discount_amount", "shipping_amount", "tax_amount"])):
+    for table, columns in (
+        ("order_items", ["quantity", "unit_price", "unit_cost", "item_discount_amount"]),
+        ("orders", ["order_discount_amount", "shipping_amount", "tax_amount"]),
+    ):
         frame = shop.frame(table)
         for column in columns:
             frame[column] = [f" {value} " for value in frame[column]]
@@ -373,6 +407,7 @@ def _timestamps(fmt: Callable[[pd.Timestamp], str]) -> Callable[[Path], None]:
         for column in ("ordered_at", "updated_at"):
             frame[column] = [fmt(pd.Timestamp(value)) for value in frame[column]]
         write_frame(frame, raw, "orders", "csv")
+
     return make
 
 
@@ -380,6 +415,7 @@ def _header_only(table: str) -> Callable[[Path], None]:
     def make(raw: Path) -> None:
         _write_csv(tiny_shop(), raw)
         write_frame(RawShop().frame(table), raw, table, "csv")
+
     return make
 
 
@@ -387,15 +423,18 @@ def _zero_bytes(table: str) -> Callable[[Path], None]:
     def make(raw: Path) -> None:
         _write_csv(tiny_shop(), raw)
         (raw / f"{table}.csv").write_bytes(b"")
+
     return make
 
 
 def _extra_field_in_row(row: int) -> Callable[[bytes], bytes]:
     """Data row `row` (1-based) gets one more field, as an unquoted comma in a value would."""
+
     def edit(data: bytes) -> bytes:
         lines = data.split(b"\n")
         lines[row] += b",gift wrap"
         return b"\n".join(lines)
+
     return edit
 
 
@@ -404,6 +443,7 @@ def _both_formats(table: str) -> Callable[[Path], None]:
         shop = tiny_shop()
         _write_csv(shop, raw)
         write_frame(shop.frame(table), raw, table, "parquet")
+
     return make
 
 
@@ -411,6 +451,7 @@ def _dangling_link(table: str) -> Callable[[Path], None]:
     def make(raw: Path) -> None:
         _write_csv(tiny_shop(), raw)
         (raw / f"{table}.parquet").symlink_to(raw.parent / "moved_away" / f"{table}.parquet")
+
     return make
 
 
@@ -455,13 +496,17 @@ CASES: dict[str, Case] = {
     "timestamps_with_Z": Case(_timestamps(lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")), "same"),
     # +02:00 local time is the same instant as the baseline's UTC time.
     "timestamps_with_offset": Case(
-        _timestamps(lambda t: (t + pd.Timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+02:00")), "same"),
+        _timestamps(lambda t: (t + pd.Timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+02:00")), "same"
+    ),
     "header_only_required": Case(_header_only("orders"), "stop", "has a header but no rows"),
     "header_only_optional": Case(_header_only("returns"), "same"),
     "zero_bytes_required": Case(_zero_bytes("orders"), "stop", "the file is empty (0 bytes)"),
     "zero_bytes_optional": Case(_zero_bytes("returns"), "same"),
-    "csv_row_with_an_extra_field": Case(_edit_bytes("orders", _extra_field_in_row(2)), "stop",
-                                        "orders.csv: line 3 has 11 fields where the header has 10"),
+    "csv_row_with_an_extra_field": Case(
+        _edit_bytes("orders", _extra_field_in_row(2)),
+        "stop",
+        "orders.csv: line 3 has 11 fields where the header has 10",
+    ),
     "table_as_csv_and_parquet": Case(_both_formats("orders"), "stop", "table 'orders' is given twice"),
     "dangling_link_optional": Case(_dangling_link("sessions"), "stop", "which does not exist"),
     "every_row_bad_optional": Case(_all_bad, "quarantine:returns"),
@@ -488,8 +533,7 @@ def _run_case(name: str, root: Path) -> Outcome:
     loaded = load(raw, duckdb_path)
     if loaded.returncode != 0:
         return Outcome(loaded, None, duckdb_path)
-    built = dbt(["build", "--select", "staging", "+fct_orders", "--indirect-selection", "cautious"],
-                work, duckdb_path)
+    built = dbt(["build", "--select", "staging", "+fct_orders", "--indirect-selection", "cautious"], work, duckdb_path)
     return Outcome(loaded, built, duckdb_path)
 
 
@@ -501,10 +545,13 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
         return {name: future.result() for name, future in futures.items()}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=XFAIL[name])) if name in XFAIL else name
-    for name in CASES
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=XFAIL[name])) if name in XFAIL else name
+        for name in CASES
+    ],
+)
 def test_bad_input_catalogue(name: str, catalogue: dict[str, Outcome], baseline: Baseline) -> None:
     case, outcome = CASES[name], catalogue[name]
     no_traceback(outcome.load.stdout, outcome.load.stderr)
@@ -522,16 +569,16 @@ def test_bad_input_catalogue(name: str, catalogue: dict[str, Outcome], baseline:
         _, table, key = case.expect.split(":")
         with duckdb.connect(str(outcome.duckdb_path), read_only=True) as con:
             kept = con.execute(f"select * from staging.stg_shop__{table} where {table[:-1]}_id = ?", [key]).df()
-            reasons = con.execute(f"select rejection_reason from quarantine.quarantine_shop__{table} "
-                                  f"where {table[:-1]}_id = ?", [key]).fetchall()
+            reasons = con.execute(
+                f"select rejection_reason from quarantine.quarantine_shop__{table} where {table[:-1]}_id = ?", [key]
+            ).fetchall()
         assert kept.empty and len(reasons) == 1 and reasons[0][0], f"{key} kept as:\n{kept.T}"
     if case.expect.startswith("quarantine:"):
         table = case.expect.split(":")[1]
         with duckdb.connect(str(outcome.duckdb_path), read_only=True) as con:
             raw_rows = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
             clean = con.execute(f"select count(*) from staging.stg_shop__{table}").fetchone()[0]
-            reasons = con.execute(
-                f"select rejection_reason from quarantine.quarantine_shop__{table}").fetchall()
+            reasons = con.execute(f"select rejection_reason from quarantine.quarantine_shop__{table}").fetchall()
         assert raw_rows > 0 and clean == 0 and len(reasons) == raw_rows
         assert all(reason and reason.strip() for (reason,) in reasons), reasons
         if table == "products":
@@ -544,11 +591,23 @@ def test_bad_input_catalogue(name: str, catalogue: dict[str, Outcome], baseline:
 
 # Every threshold a unit test could assume, moved to another valid value at once.
 CHANGED_VARS = {
-    "earliest_valid_timestamp": "2000-01-01", "active_window_days": 45, "churn_after_days": 120,
-    "first_order_window_days": 14, "rfm_lookback_days": 180, "product_window_days": 60, "intro_days": 30,
-    "image_price_percentile": 0.95, "traffic_viewer_percentile": 0.7, "profit_margin_share": 0.7,
-    "lifecycle_growth_threshold": 0.3, "affinity_min_support": 0.01, "experiment_confidence_level": 0.9,
-    "quiet_hours_start": 21, "quiet_hours_end": 9, "default_send_hour": 12, "coupon_expiring_days": 7,
+    "earliest_valid_timestamp": "2000-01-01",
+    "active_window_days": 45,
+    "churn_after_days": 120,
+    "first_order_window_days": 14,
+    "rfm_lookback_days": 180,
+    "product_window_days": 60,
+    "intro_days": 30,
+    "image_price_percentile": 0.95,
+    "traffic_viewer_percentile": 0.7,
+    "profit_margin_share": 0.7,
+    "lifecycle_growth_threshold": 0.3,
+    "affinity_min_support": 0.01,
+    "experiment_confidence_level": 0.9,
+    "quiet_hours_start": 21,
+    "quiet_hours_end": 9,
+    "default_send_hour": 12,
+    "coupon_expiring_days": 7,
     "silent_after_signup_hours": 48,
 }
 
@@ -562,27 +621,39 @@ def test_every_var_has_a_documented_range_and_its_default_is_in_it() -> None:
     project = (REPO_ROOT / "dbt_project.yml").read_text()
     for name in RULES:
         if name not in ("as_of_date", "enums"):
-            comment = project[:project.index(f"\n  {name}:")].rsplit("\n  # Range", 1)
+            comment = project[: project.index(f"\n  {name}:")].rsplit("\n  # Range", 1)
             assert len(comment) == 2, f"dbt_project.yml documents no range before var {name}"
 
 
-@pytest.mark.parametrize(("source", "value", "fragments"), [
-    ("--vars", "{churn_after_days: -5}",
-     ["var churn_after_days must be an integer greater than active_window_days (30), at most 3650", "got -5"]),
-    ("--vars", "{churn_after_days: 20}", ["var churn_after_days must be", "got 20"]),
-    ("ORCHARD_VARS", "{active_window_days: 120}",
-     ["var churn_after_days (its dbt_project.yml default) must be", "active_window_days (120)", "got 90"]),
-    ("ORCHARD_VARS", "{experiment_confidence_level: 95}",
-     ["var experiment_confidence_level must be a number in (0, 1)", "got 95"]),
-    ("--vars", "{clv_time_unit: month}", ["var clv_time_unit must be week or day"]),
-    ("--vars", "{quiet_hours_end: 23}", ["var quiet_hours_end must be", "less than quiet_hours_start (22)"]),
-    ("--vars", "{earliest_valid_timestamp: '1997-13-01'}", ["var earliest_valid_timestamp must be a date"]),
-    ("--vars", "{earliest_valid_timestamp: 1997-13-01}", ["is not valid YAML", "month must be in 1..12"]),
-    ("--vars", "{churn_days: 120}", ["unknown dbt var 'churn_days'", "churn_after_days"]),
-    ("ORCHARD_VARS", "churn_after_days=120", ["must be a YAML mapping"]),
-])
+@pytest.mark.parametrize(
+    ("source", "value", "fragments"),
+    [
+        (
+            "--vars",
+            "{churn_after_days: -5}",
+            ["var churn_after_days must be an integer greater than active_window_days (30), at most 3650", "got -5"],
+        ),
+        ("--vars", "{churn_after_days: 20}", ["var churn_after_days must be", "got 20"]),
+        (
+            "ORCHARD_VARS",
+            "{active_window_days: 120}",
+            ["var churn_after_days (its dbt_project.yml default) must be", "active_window_days (120)", "got 90"],
+        ),
+        (
+            "ORCHARD_VARS",
+            "{experiment_confidence_level: 95}",
+            ["var experiment_confidence_level must be a number in (0, 1)", "got 95"],
+        ),
+        ("--vars", "{clv_time_unit: month}", ["var clv_time_unit must be week or day"]),
+        ("--vars", "{quiet_hours_end: 23}", ["var quiet_hours_end must be", "less than quiet_hours_start (22)"]),
+        ("--vars", "{earliest_valid_timestamp: '1997-13-01'}", ["var earliest_valid_timestamp must be a date"]),
+        ("--vars", "{earliest_valid_timestamp: 1997-13-01}", ["is not valid YAML", "month must be in 1..12"]),
+        ("--vars", "{churn_days: 120}", ["unknown dbt var 'churn_days'", "churn_after_days"]),
+        ("ORCHARD_VARS", "churn_after_days=120", ["must be a YAML mapping"]),
+    ],
+)
 def test_invalid_vars_stop_the_build_with_one_line_before_any_work(
-    tmp_path: Path, source: str, value: str, fragments: list[str],
+    tmp_path: Path, source: str, value: str, fragments: list[str]
 ) -> None:
     published = tmp_path / "wh" / "orchard.duckdb"
     options = [*FAST, "--vars", value] if source == "--vars" else FAST
@@ -609,8 +680,11 @@ def test_unit_tests_pin_every_var_their_model_reads() -> None:
     import yaml
 
     unpinned: dict[str, list[str]] = {}
-    tests = [test for path in sorted((REPO_ROOT / "models").rglob("*.yml"))
-             for test in (yaml.safe_load(path.read_text()) or {}).get("unit_tests") or []]
+    tests = [
+        test
+        for path in sorted((REPO_ROOT / "models").rglob("*.yml"))
+        for test in (yaml.safe_load(path.read_text()) or {}).get("unit_tests") or []
+    ]
     assert len(tests) >= 25
     for test in tests:
         read = set(re.findall(r"""var\(\s*['"](\w+)['"]""", model_file(test["model"]).read_text()))
@@ -650,15 +724,30 @@ def signup_and_visit_shop() -> RawShop:
     C1 is minimal_shop's customer, with session S1 (direct) at 09:00 and order O1 at 09:15."""
     shop = minimal_shop()
     shop.add("sessions", "S1")
-    shop.add("customers", "C2", signed_up_at=SIGNUP_AFTER_ORDER, updated_at=SIGNUP_AFTER_ORDER,
-             acquisition_channel="email")
+    shop.add(
+        "customers", "C2", signed_up_at=SIGNUP_AFTER_ORDER, updated_at=SIGNUP_AFTER_ORDER, acquisition_channel="email"
+    )
     shop.add("orders", "O2", customer_id="C2", session_id=None, ordered_at=FIRST_ORDER_BEFORE_SIGNUP)
     shop.add("order_items", "I2", order_id="O2")
     shop.add("customers", "C3", signed_up_at=C3_SIGNUP, updated_at=C3_SIGNUP, acquisition_channel="social")
-    shop.add("sessions", "S_BACKWARDS", anonymous_id="A-C3", customer_id="C3", channel="paid_search",
-             started_at=datetime(2025, 3, 2, 9, 50), ended_at=datetime(2025, 3, 2, 9, 40))
-    shop.add("sessions", "S_LATER", anonymous_id="A-C3", customer_id="C3", channel="direct",
-             started_at=datetime(2025, 3, 5, 12, 0), ended_at=datetime(2025, 3, 5, 12, 20))
+    shop.add(
+        "sessions",
+        "S_BACKWARDS",
+        anonymous_id="A-C3",
+        customer_id="C3",
+        channel="paid_search",
+        started_at=datetime(2025, 3, 2, 9, 50),
+        ended_at=datetime(2025, 3, 2, 9, 40),
+    )
+    shop.add(
+        "sessions",
+        "S_LATER",
+        anonymous_id="A-C3",
+        customer_id="C3",
+        channel="direct",
+        started_at=datetime(2025, 3, 5, 12, 0),
+        ended_at=datetime(2025, 3, 5, 12, 20),
+    )
     return shop
 
 
@@ -686,8 +775,13 @@ def signup_shop(tmp_path_factory: pytest.TempPathFactory) -> Published:
     root = tmp_path_factory.mktemp("signup_shop")
     raw = signup_and_visit_shop().write(root / "raw")
     published = root / "orchard.duckdb"
-    result = run_build(raw, published, root, ["--docs-dir", str(root / "quality_docs")],
-                       {"ORCHARD_VARS": "{churn_after_days: 120, clv_horizon_days: 180}"})
+    result = run_build(
+        raw,
+        published,
+        root,
+        ["--docs-dir", str(root / "quality_docs")],
+        {"ORCHARD_VARS": "{churn_after_days: 120, clv_horizon_days: 180}"},
+    )
     return Published(result, published, root)
 
 
@@ -695,8 +789,9 @@ def test_signup_and_visit_rows_publish(signup_shop: Published) -> None:
     result = signup_shop.result
     assert result.returncode == 0, f"build failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
     no_traceback(result.stdout, result.stderr)
-    quarantined = read(signup_shop.published, "select session_id, rejection_reason "
-                                              "from quarantine.quarantine_shop__sessions")
+    quarantined = read(
+        signup_shop.published, "select session_id, rejection_reason from quarantine.quarantine_shop__sessions"
+    )
     assert quarantined.session_id.tolist() == ["S_BACKWARDS"] and quarantined.rejection_reason[0]
 
 
@@ -711,30 +806,40 @@ def test_vars_from_the_environment_reach_every_dbt_step(signup_shop: Published) 
 
 
 def test_signup_is_never_after_the_first_valid_order(signup_shop: Published) -> None:
-    customers = rows(signup_shop.published, "select customer_id, signed_up_at, signup_date, first_order_at "
-                                            "from marts.dim_customers order by customer_id")
+    customers = rows(
+        signup_shop.published,
+        "select customer_id, signed_up_at, signup_date, first_order_at from marts.dim_customers order by customer_id",
+    )
     assert customers == [
         ("C1", datetime(2025, 3, 1, 9, 0), date(2025, 3, 1), datetime(2025, 3, 1, 9, 15)),
         ("C2", FIRST_ORDER_BEFORE_SIGNUP, date(2025, 3, 1), FIRST_ORDER_BEFORE_SIGNUP),  # exported: 2025-03-06
         ("C3", C3_SIGNUP, date(2025, 3, 2), None),  # no order: as exported
     ]
-    cohorts = rows(signup_shop.published, "select cohort_date, cohort_size from marts.cohort_retention_daily "
-                                          "where cohort_size > 0 order by cohort_date")
+    cohorts = rows(
+        signup_shop.published,
+        "select cohort_date, cohort_size from marts.cohort_retention_daily where cohort_size > 0 order by cohort_date",
+    )
     # C2 is in the 2025-03-01 cohort, though the exported signup is after the as-of date.
     assert cohorts == [(date(2025, 3, 1), 2), (date(2025, 3, 2), 1)]
 
 
 def test_first_visit_is_never_after_the_signup(signup_shop: Published) -> None:
-    visitors = rows(signup_shop.published, "select anonymous_id, first_session_id, first_visit_at, "
-                                           "first_visit_channel, first_visit_device_type, first_session_at "
-                                           "from intermediate.int_visitors_summarized order by anonymous_id")
+    visitors = rows(
+        signup_shop.published,
+        "select anonymous_id, first_session_id, first_visit_at, "
+        "first_visit_channel, first_visit_device_type, first_session_at "
+        "from intermediate.int_visitors_summarized order by anonymous_id",
+    )
     assert visitors == [
         ("A-C1", "S1", datetime(2025, 3, 1, 9, 0), "direct", "desktop", datetime(2025, 3, 1, 9, 0)),
         ("A-C3", None, C3_SIGNUP, "social", "unknown", datetime(2025, 3, 5, 12, 0)),
     ]
-    funnel = rows(signup_shop.published, "select week_start, channel, visitors, signups, first_orders, "
-                                         "median_days_to_signup, median_days_to_first_order "
-                                         "from marts.acquisition_funnel order by week_start, channel")
+    funnel = rows(
+        signup_shop.published,
+        "select week_start, channel, visitors, signups, first_orders, "
+        "median_days_to_signup, median_days_to_first_order "
+        "from marts.acquisition_funnel order by week_start, channel",
+    )
     week, next_week = date(2025, 2, 24), date(2025, 3, 3)  # Mondays of 2025-03-01/02 and of the as-of date
     assert funnel == [
         (week, "direct", 1, 1, 1, 0.0, 0.0),
@@ -744,12 +849,17 @@ def test_first_visit_is_never_after_the_signup(signup_shop: Published) -> None:
     ]
     # kpi_daily counts new visitors on their first clean session (a subset of the day's visitors,
     # who come from sessions); C2's signup is on 2025-03-01, with C1's.
-    kpi = rows(signup_shop.published, "select date_day, visitors, new_visitors, signups from marts.kpi_daily "
-                                      "order by date_day")
+    kpi = rows(
+        signup_shop.published, "select date_day, visitors, new_visitors, signups from marts.kpi_daily order by date_day"
+    )
     assert kpi == [
-        (date(2025, 3, 1), 1, 1, 2), (date(2025, 3, 2), 0, 0, 1), (date(2025, 3, 3), 0, 0, 0),
-        (date(2025, 3, 4), 0, 0, 0), (date(2025, 3, 5), 1, 1, 0),
+        (date(2025, 3, 1), 1, 1, 2),
+        (date(2025, 3, 2), 0, 0, 1),
+        (date(2025, 3, 3), 0, 0, 0),
+        (date(2025, 3, 4), 0, 0, 0),
+        (date(2025, 3, 5), 1, 1, 0),
     ]
+
 
 def every_bad_row_shop() -> RawShop:
     """One bad row of every row class of issue 18 at once, on top of the class-1 shop, as CSV
@@ -781,12 +891,27 @@ def every_bad_row_shop() -> RawShop:
     shop.add("order_items", "I_CA", order_id="O_CONFLICT", quantity=1)
     shop.add("order_items", "I_CA", order_id="O_CONFLICT", quantity=2)
     shop.add("order_items", "I_CB", order_id="O_CONFLICT")
-    shop.add("sessions", "S_PII", anonymous_id="A-PII", customer_id=None, started_at=datetime(2025, 3, 3, 10),
-             ended_at=datetime(2025, 3, 3, 10, 5), landing_page="/account/reset?email=jane.doe@example.com",
-             utm_campaign="call +31 6 1234 5678")
-    shop.add("events", "E_PII", session_id="S_PII", anonymous_id="A-PII", customer_id=None,
-             event_at=datetime(2025, 3, 3, 10, 1), event_type="search", product_id=None,
-             search_query="jane.doe@example.com")
+    shop.add(
+        "sessions",
+        "S_PII",
+        anonymous_id="A-PII",
+        customer_id=None,
+        started_at=datetime(2025, 3, 3, 10),
+        ended_at=datetime(2025, 3, 3, 10, 5),
+        landing_page="/account/reset?email=jane.doe@example.com",
+        utm_campaign="call +31 6 1234 5678",
+    )
+    shop.add(
+        "events",
+        "E_PII",
+        session_id="S_PII",
+        anonymous_id="A-PII",
+        customer_id=None,
+        event_at=datetime(2025, 3, 3, 10, 1),
+        event_type="search",
+        product_id=None,
+        search_query="jane.doe@example.com",
+    )
     return shop
 
 
@@ -824,8 +949,9 @@ def test_every_bad_row_class_at_once_publishes_with_every_row_in_quarantine(ever
     published = every_class_shop.published
     for table, key, value, reason_names in EVERY_CLASS_QUARANTINED:
         clean = read(published, f"select count(*) as n from staging.stg_shop__{table} where {key} = '{value}'")
-        reasons = read(published, f"select rejection_reason from quarantine.quarantine_shop__{table} "
-                                  f"where {key} = '{value}'").rejection_reason.tolist()
+        reasons = read(
+            published, f"select rejection_reason from quarantine.quarantine_shop__{table} where {key} = '{value}'"
+        ).rejection_reason.tolist()
         assert clean.n[0] == 0 and reasons, f"{table} {value}: not in quarantine"
         assert all(r and reason_names in r for r in reasons), f"{table} {value}: reasons {reasons}"
     orders = read(published, "select order_id from marts.fct_orders order by order_id").order_id.tolist()

@@ -37,6 +37,7 @@ def test_every_enum_column_names_a_vocabulary_of_var_enums() -> None:
 
 # --- against the spec document -----------------------------------------------------------
 
+
 def _doc_tables() -> dict[str, list[tuple[str, str, str]]]:
     """{table: [(column cell, type, meaning)]} from the markdown tables of raw-contract.md."""
     tables: dict[str, list[tuple[str, str, str]]] = {}

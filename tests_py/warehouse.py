@@ -44,11 +44,13 @@ class Warehouse:
 
 def _env(duckdb_path: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHARD_")}
-    env.update({
-        "DBT_PROFILES_DIR": str(REPO_ROOT),
-        "ORCHARD_DUCKDB_PATH": str(duckdb_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    })
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            "ORCHARD_DUCKDB_PATH": str(duckdb_path),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -60,21 +62,35 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 def load(raw_dir: Path, duckdb_path: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the raw loader; returns the process so tests can assert its message."""
     env = _env(duckdb_path, env_extra)
-    return run([str(VENV_BIN / "python"), "-m", "orchard.load", "--raw-dir", str(raw_dir),
-                "--duckdb-path", str(duckdb_path)], env)
+    return run(
+        [str(VENV_BIN / "python"), "-m", "orchard.load", "--raw-dir", str(raw_dir), "--duckdb-path", str(duckdb_path)],
+        env,
+    )
 
 
-def dbt(command: list[str], work_dir: Path, duckdb_path: Path,
-        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def dbt(
+    command: list[str], work_dir: Path, duckdb_path: Path, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = _env(duckdb_path, env_extra)
-    args = [str(VENV_BIN / "dbt"), *command, "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs")]
+    args = [
+        str(VENV_BIN / "dbt"),
+        *command,
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
     return run(args, env)
 
 
-def build_warehouse(raw_dir: Path, work_dir: Path, select: str | None = None,
-                    env_extra: dict[str, str] | None = None, command: str = "build",
-                    dbt_vars: dict[str, object] | None = None) -> Warehouse:
+def build_warehouse(
+    raw_dir: Path,
+    work_dir: Path,
+    select: str | None = None,
+    env_extra: dict[str, str] | None = None,
+    command: str = "build",
+    dbt_vars: dict[str, object] | None = None,
+) -> Warehouse:
     """Load raw_dir and run `dbt <command>` (models and tests) into work_dir/orchard.duckdb."""
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = work_dir / "orchard.duckdb"

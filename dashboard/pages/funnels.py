@@ -9,18 +9,22 @@ con, f = ui.con(), ui.filters()
 st.title("Funnels")
 
 overall = data.session_funnel(con, f).iloc[0]
-row = st.columns(3)
-row[0].metric("Sessions", ui.count(overall["sessions"]))
-row[1].metric("Overall conversion", ui.rate(overall["overall_conversion"]))
-row[2].metric("Cart abandonment", ui.rate(overall["cart_abandonment_rate"]))
+ui.metric_row(
+    {
+        "Sessions": ui.count(overall["sessions"]),
+        "Overall conversion": ui.rate(overall["overall_conversion"]),
+        "Cart abandonment": ui.rate(overall["cart_abandonment_rate"]),
+    }
+)
 
 steps = [{"step": step.removesuffix("_sessions"), "sessions": overall[step]} for step in data.FUNNEL_STEPS]
 left, right = st.columns(2)
 left.plotly_chart(px.funnel(steps, x="sessions", y="step", title="Session funnel"), width="stretch")
 acquisition = data.acquisition(con, f)
 totals = acquisition[["visitors", "signups", "first_orders"]].sum()
-right.plotly_chart(px.funnel(x=totals.values, y=totals.index, title="Acquisition funnel (first-visit weeks)"),
-                   width="stretch")
+right.plotly_chart(
+    px.funnel(x=totals.values, y=totals.index, title="Acquisition funnel (first-visit weeks)"), width="stretch"
+)
 
 st.subheader("By channel")
 st.dataframe(data.session_funnel(con, f, by="channel"), hide_index=True, width="stretch")

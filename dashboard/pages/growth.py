@@ -11,15 +11,20 @@ st.title("Growth")
 coupons = data.coupons(con)
 channels = data.channel_economics(con, f)
 experiments = data.experiments(con)
-row = st.columns(3)
 issued = coupons["issued"].sum()
-row[0].metric("Coupon redemption rate", ui.rate(coupons["redeemed"].sum() / issued if issued else None))
-row[1].metric("Marketing spend", ui.money(channels["spend"].sum()))
-row[2].metric("New customers", ui.count(channels["new_customers"].sum()))
+ui.metric_row(
+    {
+        "Coupon redemption rate": ui.rate(coupons["redeemed"].sum() / issued if issued else None),
+        "Marketing spend": ui.money(channels["spend"].sum()),
+        "New customers": ui.count(channels["new_customers"].sum()),
+    }
+)
 
 st.subheader("Channels")
-st.caption("CAC over the months in the range; LTV (365-day gross margin) and LTV/CAC over those months "
-           "whose 365 days have passed.")
+st.caption(
+    "CAC over the months in the range; LTV (365-day gross margin) and LTV/CAC over those months "
+    "whose 365 days have passed."
+)
 left, right = st.columns(2)
 left.plotly_chart(px.bar(channels, x="channel", y="cac", title="CAC by channel"), width="stretch")
 if channels["ltv_to_cac"].notna().any():
@@ -29,25 +34,46 @@ else:
 st.dataframe(channels, hide_index=True, width="stretch")
 
 st.subheader("Referral")
-st.caption("Shop-wide, by signup month: referral share = referred signups / signups; "
-           "k-factor = referred signups / customers active in the month.")
+st.caption(
+    "Shop-wide, by signup month: referral share = referred signups / signups; "
+    "k-factor = referred signups / customers active in the month."
+)
 referral = data.referral(con, f)
-row = st.columns(3)
 signups = referral["signups"].sum()
-row[0].metric("Referral share", ui.rate(referral["referred_signups"].sum() / signups if signups else None))
-row[1].metric("K-factor (last month)", ui.ratio(referral["k_factor"].iloc[-1] if len(referral) else None))
-row[2].metric("Referred signups", ui.count(referral["referred_signups"].sum()))
-st.plotly_chart(px.line(referral, x="month_start", y=["referral_share", "k_factor"], markers=True,
-                        title="Referral share and k-factor by signup month"), width="stretch")
+ui.metric_row(
+    {
+        "Referral share": ui.rate(referral["referred_signups"].sum() / signups if signups else None),
+        "K-factor (last month)": ui.ratio(referral["k_factor"].iloc[-1] if len(referral) else None),
+        "Referred signups": ui.count(referral["referred_signups"].sum()),
+    }
+)
+st.plotly_chart(
+    px.line(
+        referral,
+        x="month_start",
+        y=["referral_share", "k_factor"],
+        markers=True,
+        title="Referral share and k-factor by signup month",
+    ),
+    width="stretch",
+)
 
 st.subheader("Experiments")
 treated = experiments[experiments["variant"] != "control"].copy()
 treated["label"] = treated["experiment_id"] + " / " + treated["variant"]
 treated["error_plus"] = treated["ci_high"] - treated["abs_lift"]
 treated["error_minus"] = treated["abs_lift"] - treated["ci_low"]
-st.plotly_chart(px.scatter(treated, x="abs_lift", y="label", error_x="error_plus", error_x_minus="error_minus",
-                           title="Conversion lift against control, with its confidence interval"),
-                width="stretch")
+st.plotly_chart(
+    px.scatter(
+        treated,
+        x="abs_lift",
+        y="label",
+        error_x="error_plus",
+        error_x_minus="error_minus",
+        title="Conversion lift against control, with its confidence interval",
+    ),
+    width="stretch",
+)
 st.dataframe(experiments, hide_index=True, width="stretch")
 
 st.subheader("Coupons")

@@ -10,19 +10,32 @@ st.title("Products")
 st.caption("Over the trailing product window as of the build (var product_window_days).")
 
 matrix = data.product_matrix(con)
-row = st.columns(len(matrix))
-for column, role in zip(row, matrix.itertuples()):
-    column.metric(f"{role.product_role} products", ui.count(role.products),
-                  f"{ui.rate(role.net_revenue_share)} of net revenue", delta_color="off", delta_arrow="off")
+ui.metric_row(
+    {
+        f"{role.product_role} products": (ui.count(role.products), f"{ui.rate(role.net_revenue_share)} of net revenue")
+        for role in matrix.itertuples()
+    }
+)
 
 products = data.products(con)
 left, right = st.columns(2)
-left.plotly_chart(px.scatter(products, x="viewers", y="margin_rate", color="product_role", size="units_sold",
-                             hover_name="product_name", title="Traffic against margin, by role"),
-                  width="stretch")
+left.plotly_chart(
+    px.scatter(
+        products,
+        x="viewers",
+        y="margin_rate",
+        color="product_role",
+        size="units_sold",
+        hover_name="product_name",
+        title="Traffic against margin, by role",
+    ),
+    width="stretch",
+)
 stages = data.product_stages(con)
-right.plotly_chart(px.bar(stages, x="product_lifecycle_stage", y="products", color="product_role",
-                          title="Lifecycle stages"), width="stretch")
+right.plotly_chart(
+    px.bar(stages, x="product_lifecycle_stage", y="products", color="product_role", title="Lifecycle stages"),
+    width="stretch",
+)
 
 st.subheader("Role matrix")
 st.dataframe(matrix, hide_index=True, width="stretch")

@@ -280,7 +280,7 @@ reviews:
 {%- endmacro %}
 
 
-{#- `dbt run-operation print_shop_contract`: the spec as JSON, for the test that checks it against raw_contract.py. -#}
+{#- `dbt run-operation print_shop_contract`: the spec as JSON, for the test that checks Python (src/orchard/contract.py) reads the same. -#}
 {% macro print_shop_contract() -%}
     {{ print(tojson(shop_contract())) }}
 {%- endmacro %}

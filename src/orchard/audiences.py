@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from orchard.paths import REPO_ROOT, DEFAULT_DUCKDB_PATH
+from orchard import cli
 
 AUDIENCES = (
-    "churn_risk_high_value", "coupon_expiring", "cart_abandoned_24h", "silent_after_signup_72h", "replenishment_due",
+    "churn_risk_high_value",
+    "coupon_expiring",
+    "cart_abandoned_24h",
+    "silent_after_signup_72h",
+    "replenishment_due",
     "super_referrers",
 )
 COLUMNS = ["customer_key", "email_hash", "audience", "reason", "priority", "recommended_action", "preferred_send_hour"]
@@ -55,12 +58,9 @@ def export(duckdb_path: Path, out_dir: Path) -> dict[str, int]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-audiences",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("orchard-audiences", __doc__)
     parser.add_argument("--out", type=Path, required=True, help="directory for the CSV files")
-    parser.add_argument("--duckdb-path", type=Path,
-                        default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
-                        help="warehouse file (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb)")
+    cli.add_duckdb_path(parser)
     return parser.parse_args(argv)
 
 

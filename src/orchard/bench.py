@@ -46,23 +46,35 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from orchard.split import split_shop
-from orchard.paths import REPO_ROOT, BIN
+from orchard import cli
+from orchard.paths import BIN, REPO_ROOT
+from orchard.quality.cli import command as quality_command
 
 END_DATE = date(2025, 12, 31)
 BUILD_STAGES = ("load", "dbt build", "quality raw", "quality marts", "docs")
 REFERENCE_STAGES = ("floor", "pandas", "split", "history build", "incremental")
 ALL_STAGES = ("generate", *BUILD_STAGES, *REFERENCE_STAGES)
-SKIPPABLE = {"quality": ("quality raw", "quality marts"), "docs": ("docs",), "floor": ("floor",),
-             "pandas": ("pandas",), "incremental": ("split", "history build", "incremental")}
+SKIPPABLE = {
+    "quality": ("quality raw", "quality marts"),
+    "docs": ("docs",),
+    "floor": ("floor",),
+    "pandas": ("pandas",),
+    "incremental": ("split", "history build", "incremental"),
+}
 # Mart -> the Oracle property that computes it (tests_py/oracle.py).
 ORACLE_MARTS: dict[str, str] = {
-    "fct_order_items": "order_items", "fct_orders": "orders", "fct_sessions": "sessions",
-    "fct_coupon_issuances": "coupon_issuances", "dim_customers": "dim_customers",
-    "customer_rfm": "customer_rfm", "customer_lifecycle": "customer_lifecycle",
+    "fct_order_items": "order_items",
+    "fct_orders": "orders",
+    "fct_sessions": "sessions",
+    "fct_coupon_issuances": "coupon_issuances",
+    "dim_customers": "dim_customers",
+    "customer_rfm": "customer_rfm",
+    "customer_lifecycle": "customer_lifecycle",
     "customer_lifecycle_transitions": "customer_lifecycle_transitions",
-    "cohort_retention_daily": "cohort_retention_daily", "cohort_retention_monthly": "cohort_retention_monthly",
-    "customer_ltv": "customer_ltv", "referral_monthly": "referral_monthly",
+    "cohort_retention_daily": "cohort_retention_daily",
+    "cohort_retention_monthly": "cohort_retention_monthly",
+    "customer_ltv": "customer_ltv",
+    "referral_monthly": "referral_monthly",
     "customer_referrals": "customer_referrals",
 }
 # Disk a shop needs per customer, with headroom: a 5k run peaked at 116 MB (raw Parquet ~3 KB a
@@ -98,21 +110,29 @@ class StageFailed(Exception):
     """A child process exited non-zero; the message names the stage and its log."""
 
 
-def run_stage(args: list[str], env: dict[str, str], log: Path,
-              memory_limit_gb: float | None = None) -> tuple[float, float]:
+def run_stage(
+    args: list[str], env: dict[str, str], log: Path, memory_limit_gb: float | None = None
+) -> tuple[float, float]:
     """Run one command; return its wall seconds and peak RSS (MB).
 
     os.wait4 gives the resource usage of this one child and its descendants,
     so each stage's peak is its own, not the running maximum of the session.
     """
+
     def limit_memory() -> None:
         limit = int(memory_limit_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     start = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   preexec_fn=limit_memory if memory_limit_gb else None)
+        process = subprocess.Popen(
+            args,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=limit_memory if memory_limit_gb else None,
+        )
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -123,16 +143,26 @@ def run_stage(args: list[str], env: dict[str, str], log: Path,
 def slowest_models(target: Path, count: int = 10) -> list[tuple[str, float]]:
     """The models that took longest in the last dbt run, from its run_results.json."""
     results = json.loads((target / "run_results.json").read_text())["results"]
-    models = [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in results
-              if r["unique_id"].startswith("model.")]
+    models = [
+        (r["unique_id"].split(".")[-1], r["execution_time"]) for r in results if r["unique_id"].startswith("model.")
+    ]
     return sorted(models, key=lambda m: -m[1])[:count]
 
 
 class SizeRun:
     """The stages of one shop size, in order, with their scratch paths."""
 
-    def __init__(self, customers: int, days: int, work: Path, skip: set[str], select: str | None,
-                 pandas_memory_gb: float, dirty_rate: float, progress: tqdm):
+    def __init__(
+        self,
+        customers: int,
+        days: int,
+        work: Path,
+        skip: set[str],
+        select: str | None,
+        pandas_memory_gb: float,
+        dirty_rate: float,
+        progress: tqdm,
+    ):
         self.result = SizeResult(customers, days)
         self.dirty_rate = dirty_rate
         self.work, self.skip, self.progress = work / f"shop_{customers}", skip, progress
@@ -143,13 +173,23 @@ class SizeRun:
         self.pandas_memory_gb = pandas_memory_gb
 
     def env(self, db: Path) -> dict[str, str]:
-        env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(db),
-               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {
+            **os.environ,
+            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            "ORCHARD_DUCKDB_PATH": str(db),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
         env.pop("ORCHARD_AS_OF_DATE", None)
         return env
 
-    def stage(self, name: str, args: list[str], db: Path | None = None, tolerate: bool = False,
-              memory_limit_gb: float | None = None) -> None:
+    def stage(
+        self,
+        name: str,
+        args: list[str],
+        db: Path | None = None,
+        tolerate: bool = False,
+        memory_limit_gb: float | None = None,
+    ) -> None:
         """Run and record one stage (or record it skipped); a failure stops the benchmark
         unless `tolerate`, when it is recorded with its reason."""
         self.progress.set_description(f"{self.result.customers:,} customers: {name}")
@@ -176,23 +216,21 @@ class SizeRun:
         run_stage(self.dbt(["parse"], target), self.env(db), target.parent / "parse.log")
 
     def run(self) -> SizeResult:
-        python, customers = str(BIN / "python"), self.result.customers
+        customers = self.result.customers
         load_at_start = os.getloadavg()[0]
         quality_docs = self.work / "quality_docs"
         target = self.db.parent / "target"
-        self.stage("generate", [python, "-m", "orchard.generator", "--customers", str(customers), "--days",
-                                str(self.result.days), "--end-date", END_DATE.isoformat(), "--out", str(self.raw),
-                                "--dirty-rate", str(self.dirty_rate), "--quiet"])
-        self.stage("load", [python, "-m", "orchard.load", "--raw-dir", str(self.raw), "--duckdb-path", str(self.db)])
+        shop = ["--customers", customers, "--days", self.result.days, "--end-date", END_DATE.isoformat()]
+        generate = cli.command("generator", *shop, "--out", self.raw, "--dirty-rate", self.dirty_rate, "--quiet")
+        self.stage("generate", generate)
+        self.stage("load", cli.command("load", "--raw-dir", self.raw, "--duckdb-path", self.db))
         self.parse(target, self.db)
         self.stage("dbt build", self.dbt(["build", *self.select], target))
         self.result.slowest_models = slowest_models(target)
-        self.stage("quality raw", [python, "-m", "orchard.quality", "--stage", "raw", "--duckdb-path",
-                                   str(self.db), "--docs-dir", str(quality_docs)])
-        self.stage("quality marts", [python, "-m", "orchard.quality", "--stage", "marts", "--duckdb-path",
-                                     str(self.db), "--docs-dir", str(quality_docs)])
+        self.stage("quality raw", quality_command("raw", self.db, quality_docs))
+        self.stage("quality marts", quality_command("marts", self.db, quality_docs))
         self.stage("docs", self.dbt(["docs", "generate", "--static", *self.select], target))
-        me = [python, "-m", "orchard.bench", "--raw-dir", str(self.raw)]
+        me = cli.command("bench", "--raw-dir", self.raw)
         self.stage("floor", [*me, "--task", "floor"])
         self.stage("pandas", [*me, "--task", "pandas"], tolerate=True, memory_limit_gb=self.pandas_memory_gb)
         self.incremental()
@@ -206,14 +244,13 @@ class SizeRun:
         db = self.work / "incremental" / "orchard.duckdb"
         db.parent.mkdir(parents=True, exist_ok=True)
         target = db.parent / "target"
-        python = str(BIN / "python")
-        self.stage("split", [python, "-m", "orchard.split", "--raw-dir", str(self.raw), "--cutoff-date",
-                             END_DATE.isoformat(), "--out-history", str(history), "--out-full", str(full)])
+        parts = ["--out-history", history, "--out-full", full]
+        self.stage("split", cli.command("split", "--raw-dir", self.raw, "--cutoff-date", END_DATE.isoformat(), *parts))
         if "incremental" in self.skip:
             self.stage("history build", [])
             self.stage("incremental", [])
             return
-        load = [python, "-m", "orchard.load", "--duckdb-path", str(db), "--raw-dir"]
+        load = cli.command("load", "--duckdb-path", db, "--raw-dir")
         run_stage([*load, str(history)], self.env(db), db.parent / "load_history.log")
         self.parse(target, db)
         self.stage("history build", self.dbt(["build", *self.select], target), db)
@@ -223,14 +260,17 @@ class SizeRun:
 
 def ratios(result: SizeResult) -> dict[str, float | None]:
     """build / floor, pandas / build, incremental / full (None where a term was not measured)."""
+
     def ratio(a: float | None, b: float | None) -> float | None:
         return a / b if a is not None and b else None
 
     measured = [result.seconds(s) for s in BUILD_STAGES]
     build = sum(s for s in measured if s is not None)
-    return {"build / floor": ratio(build, result.seconds("floor")),
-            "pandas / build": ratio(result.seconds("pandas"), build),
-            "incremental / full": ratio(result.seconds("incremental"), result.seconds("dbt build"))}
+    return {
+        "build / floor": ratio(build, result.seconds("floor")),
+        "pandas / build": ratio(result.seconds("pandas"), build),
+        "incremental / full": ratio(result.seconds("incremental"), result.seconds("dbt build")),
+    }
 
 
 # --------------------------------------------------------------------------- the references (child processes)
@@ -244,8 +284,8 @@ def read_floor(raw_dir: Path) -> None:
     """
     import duckdb
 
-    from orchard.load import find_file, reader_sql
     from orchard.contract import TABLES
+    from orchard.load import find_file, reader_sql
 
     with duckdb.connect() as con:
         for table in TABLES.values():
@@ -282,8 +322,10 @@ def print_report(results: list[SizeResult]) -> None:
             base = smallest.seconds(s.stage)
             scale = s.seconds / base if s.seconds is not None and base else None
             note = "" if s.status == "ok" else s.status
-            print(f"{s.customers:>10,}  {s.stage:<14} {cell(s.seconds, '.1f', 9)} {cell(scale, '.1f', 11)} "
-                  f"{cell(s.peak_rss_mb, '.0f', 9)}  {note}")
+            print(
+                f"{s.customers:>10,}  {s.stage:<14} {cell(s.seconds, '.1f', 9)} {cell(scale, '.1f', 11)} "
+                f"{cell(s.peak_rss_mb, '.0f', 9)}  {note}"
+            )
     for result in results:
         print(f"\nten slowest models of the full dbt build, {result.customers:,} customers:")
         for name, seconds in result.slowest_models:
@@ -291,17 +333,21 @@ def print_report(results: list[SizeResult]) -> None:
     names = list(results[0].ratios)
     print(f"\n{'customers':>10}  " + "  ".join(f"{n:>18}" for n in names))
     for result in results:
-        print(f"{result.customers:>10,}  " + "  ".join(cell(result.ratios[n], '.2f', 18) for n in names))
+        print(f"{result.customers:>10,}  " + "  ".join(cell(result.ratios[n], ".2f", 18) for n in names))
     print()
     for result in results:
         start, end = result.load_average
-        print(f"machine: {os.cpu_count()} cores; 1-minute load average {start:.1f} at the start of the "
-              f"{result.customers:,}-customer run, {end:.1f} at its end (above {os.cpu_count()}, the seconds "
-              "include waiting for a CPU)")
-    print("\nbuild = load + dbt build + quality raw + quality marts + docs (the stages of make build that ran);"
-          "\nfull = the full dbt build; incremental = dbt build after one more day (src/orchard/split.py);"
-          "\nfloor = DuckDB reading every column of every raw file once;"
-          f"\npandas = tests_py/oracle.py computing {', '.join(ORACLE_MARTS)}.")
+        print(
+            f"machine: {os.cpu_count()} cores; 1-minute load average {start:.1f} at the start of the "
+            f"{result.customers:,}-customer run, {end:.1f} at its end (above {os.cpu_count()}, the seconds "
+            "include waiting for a CPU)"
+        )
+    print(
+        "\nbuild = load + dbt build + quality raw + quality marts + docs (the stages of make build that ran);"
+        "\nfull = the full dbt build; incremental = dbt build after one more day (src/orchard/split.py);"
+        "\nfloor = DuckDB reading every column of every raw file once;"
+        f"\npandas = tests_py/oracle.py computing {', '.join(ORACLE_MARTS)}."
+    )
 
 
 # --------------------------------------------------------------------------- command line
@@ -312,9 +358,11 @@ def check_disk(work: Path, sizes: list[int], keep: bool) -> None:
     needed = DISK_BYTES_PER_CUSTOMER * (sum(sizes) if keep else max(sizes))
     free = shutil.disk_usage(work).free
     if free < needed:
-        sys.exit(f"benchmark: {work} has {free / 2**30:.1f} GB free; the shops need about {needed / 2**30:.1f} GB "
-                 f"({'all kept' if keep else 'the largest, one at a time'}). Free space, choose another "
-                 "--work-dir, or smaller --sizes.")
+        sys.exit(
+            f"benchmark: {work} has {free / 2**30:.1f} GB free; the shops need about {needed / 2**30:.1f} GB "
+            f"({'all kept' if keep else 'the largest, one at a time'}). Free space, choose another "
+            "--work-dir, or smaller --sizes."
+        )
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -328,35 +376,69 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-bench",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=parse_sizes, default=[5_000, 100_000, 1_000_000],
-                        help="shop sizes in customers, comma-separated (default: 5000,100000,1000000; "
-                             "a 1M shop is ~3 GB of Parquet)")
-    parser.add_argument("--days", type=int, default=730,
-                        help=f"days of history per shop, ending {END_DATE} (default 730)")
-    parser.add_argument("--dirty-rate", type=float, default=0.0,
-                        help="share of bad rows the generator injects (default 0): the pandas oracle implements "
-                             "only part of the quarantine (not events' or coupons'), so on a dirty shop it would not "
-                             "compute the same marts as the build (the build runs every quarantine rule either way)")
-    parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE),
-                        help="leave out a stage group, repeatable: quality (both suites), docs, floor, pandas, "
-                             "incremental (split, history build and the incremental run); printed as skipped")
-    parser.add_argument("--select", default=None,
-                        help="dbt node selection for every dbt build and docs run (default: the whole project); "
-                             "for quick checks of the benchmark itself, with --skip quality")
-    parser.add_argument("--pandas-memory-gb", type=float, default=12.0,
-                        help="address-space cap of the pandas computation (default 12): past it the pandas figure "
-                             "is reported as failed instead of the machine swapping")
-    parser.add_argument("--work-dir", type=Path, default=None,
-                        help="where shops and warehouses go (default: a temporary directory, removed after)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep every shop, warehouse and log (default: each size is removed once measured)")
-    parser.add_argument("--json", type=Path, default=REPO_ROOT / "target" / "benchmark.json",
-                        help="write the figures to this JSON file too (default: target/benchmark.json)")
-    parser.add_argument("--task", choices=("floor", "pandas"), default=None,
-                        help="internal: run one reference computation on --raw-dir and exit; the benchmark runs "
-                             "each in a child process so its time and peak memory are its own")
+    parser = cli.parser("orchard-bench", __doc__)
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=[5_000, 100_000, 1_000_000],
+        help="shop sizes in customers, comma-separated (default: 5000,100000,1000000; a 1M shop is ~3 GB of Parquet)",
+    )
+    parser.add_argument(
+        "--days", type=int, default=730, help=f"days of history per shop, ending {END_DATE} (default 730)"
+    )
+    parser.add_argument(
+        "--dirty-rate",
+        type=float,
+        default=0.0,
+        help="share of bad rows the generator injects (default 0): the pandas oracle implements "
+        "only part of the quarantine (not events' or coupons'), so on a dirty shop it would not "
+        "compute the same marts as the build (the build runs every quarantine rule either way)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=sorted(SKIPPABLE),
+        help="leave out a stage group, repeatable: quality (both suites), docs, floor, pandas, "
+        "incremental (split, history build and the incremental run); printed as skipped",
+    )
+    parser.add_argument(
+        "--select",
+        default=None,
+        help="dbt node selection for every dbt build and docs run (default: the whole project); "
+        "for quick checks of the benchmark itself, with --skip quality",
+    )
+    parser.add_argument(
+        "--pandas-memory-gb",
+        type=float,
+        default=12.0,
+        help="address-space cap of the pandas computation (default 12): past it the pandas figure "
+        "is reported as failed instead of the machine swapping",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="where shops and warehouses go (default: a temporary directory, removed after)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep every shop, warehouse and log (default: each size is removed once measured)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=REPO_ROOT / "target" / "benchmark.json",
+        help="write the figures to this JSON file too (default: target/benchmark.json)",
+    )
+    parser.add_argument(
+        "--task",
+        choices=("floor", "pandas"),
+        default=None,
+        help="internal: run one reference computation on --raw-dir and exit; the benchmark runs "
+        "each in a child process so its time and peak memory are its own",
+    )
     parser.add_argument("--raw-dir", type=Path, default=None, help="the shop of --task")
     args = parser.parse_args(argv)
     if args.task and not args.raw_dir:
@@ -376,8 +458,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tqdm(total=len(ALL_STAGES) * len(args.sizes), unit="stage") as progress:
             for customers in args.sizes:
-                run = SizeRun(customers, args.days, work, set(args.skip), args.select, args.pandas_memory_gb,
-                              args.dirty_rate, progress)
+                run = SizeRun(
+                    customers,
+                    args.days,
+                    work,
+                    set(args.skip),
+                    args.select,
+                    args.pandas_memory_gb,
+                    args.dirty_rate,
+                    progress,
+                )
                 try:
                     results.append(run.run())
                 finally:
@@ -392,12 +482,19 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print_report(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "cpu_count": os.cpu_count(),
-        "pandas_marts": list(ORACLE_MARTS),
-        "sizes": [{**asdict(r), "slowest_models": [{"model": m, "seconds": s} for m, s in r.slowest_models]}
-                  for r in results],
-    }, indent=2))
+    args.json.write_text(
+        json.dumps(
+            {
+                "cpu_count": os.cpu_count(),
+                "pandas_marts": list(ORACLE_MARTS),
+                "sizes": [
+                    {**asdict(r), "slowest_models": [{"model": m, "seconds": s} for m, s in r.slowest_models]}
+                    for r in results
+                ],
+            },
+            indent=2,
+        )
+    )
     print(f"figures: {args.json}")
     return 0
 

@@ -45,10 +45,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchard.vars import VARS_ENV, VarError, from_option_or_env
-from orchard.vars import check as check_vars
-from orchard.paths import REPO_ROOT, BIN, DEFAULT_RAW_DIR, DEFAULT_DUCKDB_PATH, DEFAULT_DOCS_DIR
-
+from orchard import cli
+from orchard.paths import BIN, DEFAULT_DOCS_DIR, REPO_ROOT
+from orchard.quality.cli import command as quality_command
+from orchard.vars import VARS_ENV, VarError, add_vars_option, build_vars
 
 
 class StepFailed(Exception):
@@ -98,14 +98,18 @@ def write_bi_copy(source: Path, target: Path) -> None:
         con.execute(f"attach '{source}' as src (read_only)")
         con.execute(f"attach '{target}' as bi (storage_version '{BI_STORAGE_VERSION}')")
         con.execute("create schema bi.marts")
-        tables = con.execute("select table_name, comment from duckdb_tables() "
-                             "where database_name = 'src' and schema_name = 'marts' order by table_name").fetchall()
+        tables = con.execute(
+            "select table_name, comment from duckdb_tables() "
+            "where database_name = 'src' and schema_name = 'marts' order by table_name"
+        ).fetchall()
         for table, comment in tables:
             con.execute(f'create table bi.marts."{table}" as select * from src.marts."{table}"')
             if comment:
                 con.execute(f'comment on table bi.marts."{table}" is {sql_string(comment)}')
-        columns = con.execute("select table_name, column_name, comment from duckdb_columns() where database_name = 'src' "
-                              "and schema_name = 'marts' and comment is not null and comment <> ''").fetchall()
+        columns = con.execute(
+            "select table_name, column_name, comment from duckdb_columns() where database_name = 'src' "
+            "and schema_name = 'marts' and comment is not null and comment <> ''"
+        ).fetchall()
         for table, column, comment in columns:
             con.execute(f'comment on column bi.marts."{table}"."{column}" is {sql_string(comment)}')
         con.execute("detach bi")
@@ -116,8 +120,14 @@ def report_freshness(env: dict[str, str], vars_args: list[str], target_dir: Path
     print("==> source freshness", flush=True)
     results_path = target_dir / "sources.json"
     results_path.unlink(missing_ok=True)
-    subprocess.run([str(BIN / "dbt"), "--quiet", "source", "freshness", "--target-path", str(target_dir), *vars_args],
-                   cwd=REPO_ROOT, env=env, check=False, capture_output=True, text=True)
+    subprocess.run(
+        [str(BIN / "dbt"), "--quiet", "source", "freshness", "--target-path", str(target_dir), *vars_args],
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if not results_path.exists():
         print("WARNING: source freshness could not be checked (dbt source freshness wrote no results)", flush=True)
         return
@@ -127,11 +137,16 @@ def report_freshness(env: dict[str, str], vars_args: list[str], target_dir: Path
             print(f"    {source}: fresh (newest row {result['max_loaded_at']})", flush=True)
         elif result["status"] in ("warn", "error"):
             age_days = result["max_loaded_at_time_ago_in_s"] / 86400
-            print(f"WARNING: source {source} is stale: newest row {result['max_loaded_at']}, {age_days:.0f} days "
-                  f"before {result['snapshotted_at']} (var freshness_warn_after_days)", flush=True)
+            print(
+                f"WARNING: source {source} is stale: newest row {result['max_loaded_at']}, {age_days:.0f} days "
+                f"before {result['snapshotted_at']} (var freshness_warn_after_days)",
+                flush=True,
+            )
         else:
-            print(f"WARNING: source {source}: freshness not checked ({result.get('error') or result['status']})",
-                  flush=True)
+            print(
+                f"WARNING: source {source}: freshness not checked ({result.get('error') or result['status']})",
+                flush=True,
+            )
 
 
 def checkpoint(path: Path) -> None:
@@ -156,8 +171,10 @@ def build_lock(published: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildRunning(f"another build of {published} is already running "
-                               f"(it holds {lock_path(published)}); wait for it to finish") from None
+            raise BuildRunning(
+                f"another build of {published} is already running "
+                f"(it holds {lock_path(published)}); wait for it to finish"
+            ) from None
         yield
 
 
@@ -165,8 +182,9 @@ def opens_read_only(path: Path) -> str | None:
     """None when a BI client could open the file read-only and see the marts, else why not."""
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            marts = con.execute("select count(*) from information_schema.tables "
-                                "where table_schema = 'marts'").fetchall()[0][0]
+            marts = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()[0][0]
     except duckdb.Error as error:
         return str(error).strip().splitlines()[0]
     return None if marts else "it has no relation in schema marts"
@@ -195,8 +213,10 @@ def remove_stale_wal(published: Path) -> None:
     if not stale.exists():
         return
     if held_by_writer(published):
-        raise StepFailed(f"publish refused: {published} is open for writing by another process "
-                         f"(its log {stale} is in use); close that client and build again")
+        raise StepFailed(
+            f"publish refused: {published} is open for writing by another process "
+            f"(its log {stale} is in use); close that client and build again"
+        )
     stale.unlink()
     print(f"    removed the stale write-ahead log {stale}", flush=True)
 
@@ -234,25 +254,33 @@ def start_side_file(published: Path, staging_file: Path, daily: bool) -> None:
         print(f"==> daily run: starting from a copy of {published}", flush=True)
 
 
-def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: bool, dbt_vars: str | None,
-          bi_copy: bool = True, daily: bool = False) -> None:
+def build(
+    raw_dir: Path,
+    published: Path,
+    docs_dir: Path,
+    quality: bool,
+    docs: bool,
+    dbt_vars: str | None,
+    bi_copy: bool = True,
+    daily: bool = False,
+) -> None:
     staging_file = building_path(published)
     start_side_file(published, staging_file, daily)
     # Every step sees the build's vars: dbt through --vars, the Python steps through ORCHARD_VARS.
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_DUCKDB_PATH": str(staging_file),
-           VARS_ENV: dbt_vars or ""}
-    python = str(BIN / "python")
-    step("load raw files", [python, "-m", "orchard.load", "--raw-dir", str(raw_dir),
-                            "--duckdb-path", str(staging_file)], env)
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(REPO_ROOT),
+        "ORCHARD_DUCKDB_PATH": str(staging_file),
+        VARS_ENV: dbt_vars or "",
+    }
+    step("load raw files", cli.command("load", "--raw-dir", raw_dir, "--duckdb-path", staging_file), env)
     vars_args = ["--vars", dbt_vars] if dbt_vars else []
     report_freshness(env, vars_args)
     step("dbt build (models and tests)", [str(BIN / "dbt"), "build", *vars_args], env)
     if quality:
         # The raw suites read staging's per-row outcome, so they run once dbt has built it.
-        step("raw data-quality suites", [python, "-m", "orchard.quality", "--stage", "raw",
-                                         "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
-        step("mart data-quality suites", [python, "-m", "orchard.quality", "--stage", "marts",
-                                          "--duckdb-path", str(staging_file), "--docs-dir", str(docs_dir)], env)
+        step("raw data-quality suites", quality_command("raw", staging_file, docs_dir), env)
+        step("mart data-quality suites", quality_command("marts", staging_file, docs_dir), env)
     if docs:
         # --static also writes target/static_index.html: the whole site in one file to publish anywhere
         step("dbt docs generate", [str(BIN / "dbt"), "docs", "generate", "--static", "--quiet", *vars_args], env)
@@ -267,49 +295,57 @@ def build(raw_dir: Path, published: Path, docs_dir: Path, quality: bool, docs: b
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-build",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
-                        help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
-    parser.add_argument("--duckdb-path", type=Path,
-                        default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
-                        help="the published warehouse (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb)")
-    parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS_DIR,
-                        help="where the data-quality reports (GX data docs) go (default: data/quality_docs)")
+    parser = cli.parser("orchard-build", __doc__)
+    cli.add_raw_dir(parser)
+    cli.add_duckdb_path(parser, "the published warehouse")
+    parser.add_argument(
+        "--docs-dir",
+        type=Path,
+        default=DEFAULT_DOCS_DIR,
+        help="where the data-quality reports (GX data docs) go (default: data/quality_docs)",
+    )
     parser.add_argument("--skip-quality", action="store_true", help="skip the Great Expectations suites")
     parser.add_argument("--skip-docs", action="store_true", help="skip dbt docs generate")
-    parser.add_argument("--skip-bi-copy", action="store_true",
-                        help="skip the marts-only copy for DuckDB 1.x clients (<warehouse>_bi.duckdb)")
-    parser.add_argument("--daily", action="store_true",
-                        help="daily incremental run: start from the published warehouse, so the incremental "
-                             "models rework only var incremental_lookback_days of rows (default: full refresh)")
-    parser.add_argument("--vars", default=None,
-                        help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
-                             f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
+    parser.add_argument(
+        "--skip-bi-copy",
+        action="store_true",
+        help="skip the marts-only copy for DuckDB 1.x clients (<warehouse>_bi.duckdb)",
+    )
+    parser.add_argument(
+        "--daily",
+        action="store_true",
+        help="daily incremental run: start from the published warehouse, so the incremental "
+        "models rework only var incremental_lookback_days of rows (default: full refresh)",
+    )
+    add_vars_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     published = args.duckdb_path.resolve()
-    dbt_vars, source = from_option_or_env(args.vars)
     try:
-        check_vars(dbt_vars, source)
+        dbt_vars = build_vars(args.vars)
     except VarError as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2)
     published.parent.mkdir(parents=True, exist_ok=True)
     try:
         with build_lock(published):
-            build(args.raw_dir, published, args.docs_dir, quality=not args.skip_quality, docs=not args.skip_docs,
-                  dbt_vars=dbt_vars, bi_copy=not args.skip_bi_copy, daily=args.daily)
+            build(
+                args.raw_dir,
+                published,
+                args.docs_dir,
+                quality=not args.skip_quality,
+                docs=not args.skip_docs,
+                dbt_vars=dbt_vars,
+                bi_copy=not args.skip_bi_copy,
+                daily=args.daily,
+            )
     except BuildRunning as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 3
+        return cli.fail(error, 3)
     except StepFailed as error:
         state = "unchanged" if published.exists() else "not created"
-        print(f"orchard: {error}; the published warehouse {published} is {state}", file=sys.stderr)
-        return 1
+        return cli.fail(f"{error}; the published warehouse {published} is {state}", 1)
     return 0
 
 

@@ -29,9 +29,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orchard.build import BIN, DEFAULT_RAW_DIR, REPO_ROOT, StepFailed, step
-from orchard.vars import VARS_ENV, VarError, from_option_or_env
-from orchard.vars import check as check_vars
+from orchard import cli
+from orchard.build import BIN, REPO_ROOT, StepFailed, step
+from orchard.vars import VARS_ENV, VarError, add_vars_option, build_vars
 
 ENGINES = ("postgres", "spark")
 FIT_STEP = "source:clv_fit_step+"
@@ -39,53 +39,52 @@ FIT_STEP = "source:clv_fit_step+"
 
 def build(target: str, raw_dir: Path, dbt_tests: bool, dbt_vars: str | None) -> None:
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "ORCHARD_TARGET": target, VARS_ENV: dbt_vars or ""}
-    python = str(BIN / "python")
     dbt = [str(BIN / "dbt")]
     # Unit tests run on DuckDB: dbt compares their rows as text, and PostgreSQL's numeric keeps a
     # literal's scale (17.5 against 17.50). Without tests: seeds and models only, still in one
     # dbt invocation (one JVM start on Spark).
     build_args = (["--vars", dbt_vars] if dbt_vars else []) + (
-        ["--exclude-resource-type", "unit_test"] if dbt_tests else ["--resource-type", "seed", "--resource-type", "model"])
+        ["--exclude-resource-type", "unit_test"]
+        if dbt_tests
+        else ["--resource-type", "seed", "--resource-type", "model"]
+    )
     with tempfile.TemporaryDirectory(prefix="orchard-raw-check-") as scratch:
         checked = str(Path(scratch) / "raw_check.duckdb")  # not raw.duckdb: its catalog would shadow schema raw
-        step(f"load raw files into {target}", [python, "-m", "orchard.load", "--raw-dir", str(raw_dir),
-                                               "--duckdb-path", checked, "--target", target], env)
+        step(
+            f"load raw files into {target}",
+            cli.command("load", "--raw-dir", raw_dir, "--duckdb-path", checked, "--target", target),
+            env,
+        )
     step("dbt build (all but the CLV fit)", [*dbt, "build", "--exclude", FIT_STEP, *build_args], env)
-    step("CLV fit step", [python, "-m", "orchard.clv", "--target", target], env)
+    step("CLV fit step", cli.command("clv", "--target", target), env)
     step("dbt build (CLV models and what reads them)", [*dbt, "build", "--select", FIT_STEP, *build_args], env)
     print(f"==> built on {target}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-build-engine",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", choices=ENGINES, default=os.environ.get("ORCHARD_TARGET") or "postgres",
-                        help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
-    parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
-                        help="raw files (default: $ORCHARD_RAW_DIR or data/raw)")
-    parser.add_argument("--skip-dbt-tests", action="store_true",
-                        help="build seeds and models only (always so on Spark)")
-    parser.add_argument("--vars", default=None,
-                        help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
-                             f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml")
+    parser = cli.parser("orchard-build-engine", __doc__)
+    cli.add_target(parser, "postgres", ENGINES)
+    cli.add_raw_dir(parser)
+    parser.add_argument(
+        "--skip-dbt-tests", action="store_true", help="build seeds and models only (always so on Spark)"
+    )
+    add_vars_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    dbt_vars, source = from_option_or_env(args.vars)
     try:
-        check_vars(dbt_vars, source)
+        dbt_vars = build_vars(args.vars)
     except VarError as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2)
     try:
         # On Spark: seeds and models only, the path CI proves (its data tests would take minutes there).
-        build(args.target, args.raw_dir, dbt_tests=not args.skip_dbt_tests and args.target != "spark",
-              dbt_vars=dbt_vars)
+        build(
+            args.target, args.raw_dir, dbt_tests=not args.skip_dbt_tests and args.target != "spark", dbt_vars=dbt_vars
+        )
     except StepFailed as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 1
+        return cli.fail(error, 1)
     return 0
 
 

@@ -30,15 +30,14 @@ parameters with that reason.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import math
-import os
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -46,6 +45,8 @@ from numpy.typing import ArrayLike
 from scipy.integrate import IntegrationWarning, quad
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+
+from orchard import cli
 
 TimeUnit = Literal["day", "week"]
 DateLike = str | date  # anything pd.Timestamp() reads as a day; datetime and pd.Timestamp are dates
@@ -116,6 +117,7 @@ class Fit(Generic[P]):
 # Transactions to (frequency, recency, T, monetary_value)
 # --------------------------------------------------------------------------
 
+
 def purchase_days(transactions: pd.DataFrame) -> pd.DataFrame:
     """One row per (customer_id, purchase_date) with the day's summed spend.
 
@@ -149,20 +151,23 @@ def rfm_summary(transactions: pd.DataFrame, as_of_date: DateLike, time_unit: Tim
     unit = DAYS_PER_UNIT[time_unit]
     frequency = per_customer["purchase_days"] - 1
     repeat_spend = per_customer["total_spend"] - per_customer["first_spend"]
-    return pd.DataFrame({
-        "frequency": frequency.astype("int64"),
-        "recency": (per_customer["last"] - per_customer["first"]).dt.days / unit,
-        "T": (as_of - per_customer["first"]).dt.days / unit,
-        "monetary_value": (repeat_spend / frequency.where(frequency > 0)).fillna(0.0).astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "frequency": frequency.astype("int64"),
+            "recency": (per_customer["last"] - per_customer["first"]).dt.days / unit,
+            "T": (as_of - per_customer["first"]).dt.days / unit,
+            "monetary_value": (repeat_spend / frequency.where(frequency > 0)).fillna(0.0).astype(float),
+        }
+    )
 
 
 # --------------------------------------------------------------------------
 # Shared fitting machinery
 # --------------------------------------------------------------------------
 
+
 def _distinct_with_counts(
-    columns: tuple[np.ndarray, ...], weights: np.ndarray,
+    columns: tuple[np.ndarray, ...], weights: np.ndarray
 ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Collapse identical rows and add up their weights.
 
@@ -180,8 +185,10 @@ Terms = tuple[np.ndarray, np.ndarray]
 
 
 def _weighted_log_likelihood(
-    count_terms: Callable[[np.ndarray], Terms], count_weights: np.ndarray,
-    row_terms: Callable[[np.ndarray], Terms], row_weights: np.ndarray,
+    count_terms: Callable[[np.ndarray], Terms],
+    count_weights: np.ndarray,
+    row_terms: Callable[[np.ndarray], Terms],
+    row_weights: np.ndarray,
 ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """Total log-likelihood and gradient, split into the part that depends on x only and the rest.
 
@@ -190,17 +197,20 @@ def _weighted_log_likelihood(
     logs of the other data (evaluated per distinct row): gammaln and digamma
     dominate the cost, and there are only dozens of distinct x.
     """
+
     def total(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         ll_count, grad_count = count_terms(log_params)
         ll_row, grad_row = row_terms(log_params)
-        return (float(count_weights @ ll_count + row_weights @ ll_row),
-                count_weights @ grad_count + row_weights @ grad_row)
+        return (
+            float(count_weights @ ll_count + row_weights @ ll_row),
+            count_weights @ grad_count + row_weights @ grad_row,
+        )
+
     return total
 
 
 def _maximise(
-    log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]], n_customers: float,
-    start: np.ndarray,
+    log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]], n_customers: float, start: np.ndarray
 ) -> tuple[np.ndarray, float, bool, str, str | None]:
     """Maximise a log-likelihood over log-parameters with L-BFGS-B and the analytic gradient.
 
@@ -209,12 +219,17 @@ def _maximise(
     log-parameters, the total log-likelihood, whether the optimiser converged,
     its message, and a reason when it did not.
     """
+
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         ll, grad = log_likelihood(log_params)
         return -ll / n_customers, -grad / n_customers
 
     result = minimize(
-        objective, start, jac=True, method="L-BFGS-B", bounds=[LOG_PARAM_BOUNDS] * len(start),
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[LOG_PARAM_BOUNDS] * len(start),
         options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8},
     )
     converged = bool(result.success)
@@ -233,8 +248,14 @@ def _maximise(
 
 
 def _not_fitted(n_customers: int, reason: str) -> Fit:
-    return Fit(params=None, log_likelihood=math.nan, converged=False, n_customers=n_customers,
-               message="not fitted", reason=reason)
+    return Fit(
+        params=None,
+        log_likelihood=math.nan,
+        converged=False,
+        n_customers=n_customers,
+        message="not fitted",
+        reason=reason,
+    )
 
 
 def _as_weights(weights: ArrayLike | None, n: int) -> np.ndarray:
@@ -245,6 +266,7 @@ def _as_weights(weights: ArrayLike | None, n: int) -> np.ndarray:
 # BG/NBD
 # --------------------------------------------------------------------------
 
+
 def _bgnbd_count_terms(log_params: np.ndarray, x: np.ndarray) -> Terms:
     """The part of the BG/NBD log-likelihood that depends on x only.
 
@@ -252,8 +274,15 @@ def _bgnbd_count_terms(log_params: np.ndarray, x: np.ndarray) -> Terms:
     two terms of FHL 2005 eq. (6) share (B(a+1, b+x-1) = B(a, b+x) a/(b+x-1)).
     """
     r, alpha, a, b = np.exp(log_params)
-    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-          + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x))
+    ll = (
+        gammaln(r + x)
+        - gammaln(r)
+        + r * np.log(alpha)
+        + gammaln(a + b)
+        + gammaln(b + x)
+        - gammaln(b)
+        - gammaln(a + b + x)
+    )
     d_ab = digamma(a + b) - digamma(a + b + x)
     d_r = digamma(r + x) - digamma(r) + np.log(alpha)
     d_b = d_ab + digamma(b + x) - digamma(b)
@@ -313,8 +342,11 @@ def _bgnbd_data_problem(x: np.ndarray, t_x: np.ndarray, weights: np.ndarray, min
 
 
 def fit_bgnbd(
-    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-    weights: ArrayLike | None = None, min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    weights: ArrayLike | None = None,
+    min_repeat_buyers: int = MIN_REPEAT_BUYERS,
 ) -> Fit[BgNbdParams]:
     """Maximum-likelihood BG/NBD fit (FHL 2005 eq. 6) on customer summaries.
 
@@ -334,8 +366,8 @@ def fit_bgnbd(
     (x, t_x, age), w = _distinct_with_counts((x, t_x, age), w)
     (distinct_x,), x_weights = _distinct_with_counts((x,), w)
     log_likelihood = _weighted_log_likelihood(
-        lambda lp: _bgnbd_count_terms(lp, distinct_x), x_weights,
-        lambda lp: _bgnbd_timing_terms(lp, x, t_x, age), w)
+        lambda lp: _bgnbd_count_terms(lp, distinct_x), x_weights, lambda lp: _bgnbd_timing_terms(lp, x, t_x, age), w
+    )
     # Start at one purchase per average customer age and a = b = 1 (uniform
     # dropout probability): the right scale in days or weeks alike.
     start = np.log([1.0, max(float(w @ age) / w.sum(), 1e-3), 1.0, 1.0])
@@ -371,8 +403,9 @@ def _purchases_if_alive_by_quadrature(params: BgNbdParams, k: float, x: float) -
     def integrand(p: float) -> float:
         return -math.expm1(-n * math.log1p(p * k)) / p if p > 0 else n * k
 
-    integral, _ = quad(integrand, 0.0, 1.0, weight="alg", wvar=(params.a - 1, params.b + x - 1),
-                       epsabs=0.0, epsrel=1e-10, limit=200)
+    integral, _ = quad(
+        integrand, 0.0, 1.0, weight="alg", wvar=(params.a - 1, params.b + x - 1), epsabs=0.0, epsrel=1e-10, limit=200
+    )
     # In logs: for extreme a or b the Beta function and the weighted integral
     # both under/overflow on their own while their ratio is an ordinary number.
     if integral <= 0:
@@ -434,7 +467,7 @@ def _purchases_if_alive_concentrated(params: BgNbdParams, k: np.ndarray, x: np.n
 
 
 def bgnbd_expected_purchases(
-    params: BgNbdParams, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+    params: BgNbdParams, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> np.ndarray:
     """Expected repeat purchases in (T, T + t] given (x, t_x, T), FHL 2005 eq. (10).
 
@@ -451,6 +484,7 @@ def bgnbd_expected_purchases(
 # --------------------------------------------------------------------------
 # Gamma-Gamma
 # --------------------------------------------------------------------------
+
 
 def _gg_count_terms(log_params: np.ndarray, x: np.ndarray) -> Terms:
     """The part of the Gamma-Gamma log-likelihood that depends on x only.
@@ -495,8 +529,10 @@ def gamma_gamma_log_likelihood(params: GammaGammaParams, frequency: ArrayLike, m
 
 
 def fit_gamma_gamma(
-    frequency: ArrayLike, monetary_value: ArrayLike,
-    weights: ArrayLike | None = None, min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    frequency: ArrayLike,
+    monetary_value: ArrayLike,
+    weights: ArrayLike | None = None,
+    min_repeat_buyers: int = MIN_REPEAT_BUYERS,
 ) -> Fit[GammaGammaParams]:
     """Maximum-likelihood Gamma-Gamma fit on the customers with frequency > 0 and monetary_value > 0.
 
@@ -512,13 +548,15 @@ def fit_gamma_gamma(
     n_customers = int(round(w.sum()))
     if n_customers < min_repeat_buyers:
         return _not_fitted(
-            n_customers, f"{n_customers} repeat buyers with spend, fewer than the {min_repeat_buyers} a fit needs")
+            n_customers, f"{n_customers} repeat buyers with spend, fewer than the {min_repeat_buyers} a fit needs"
+        )
     if np.unique(m).size < 2:
         return _not_fitted(n_customers, "no variation in monetary_value among repeat buyers")
     (x, m), w = _distinct_with_counts((x, m), w)
     (distinct_x,), x_weights = _distinct_with_counts((x,), w)
     log_likelihood = _weighted_log_likelihood(
-        lambda lp: _gg_count_terms(lp, distinct_x), x_weights, lambda lp: _gg_spend_terms(lp, x, m), w)
+        lambda lp: _gg_count_terms(lp, distinct_x), x_weights, lambda lp: _gg_spend_terms(lp, x, m), w
+    )
     # Start with q = 2 (finite mean) and gamma so that the population mean
     # p*gamma/(q-1) equals the observed mean spend.
     start = np.log([1.0, 2.0, float(w @ m) / w.sum()])
@@ -545,10 +583,17 @@ def gg_expected_avg_spend(params: GammaGammaParams, frequency: ArrayLike, moneta
 # CLV and validation
 # --------------------------------------------------------------------------
 
+
 def predicted_clv(
-    bgnbd: BgNbdParams, gamma_gamma: GammaGammaParams,
-    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, monetary_value: ArrayLike,
-    horizon: float, monthly_discount_rate: float, month_length: float,
+    bgnbd: BgNbdParams,
+    gamma_gamma: GammaGammaParams,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+    horizon: float,
+    monthly_discount_rate: float,
+    month_length: float,
 ) -> np.ndarray:
     """Discounted expected spend over the next `horizon` time units.
 
@@ -569,8 +614,11 @@ def predicted_clv(
 
 
 def bgnbd_validation_table(
-    transactions: pd.DataFrame, calibration_end: DateLike, holdout_end: DateLike,
-    time_unit: TimeUnit, max_frequency: int = 7,
+    transactions: pd.DataFrame,
+    calibration_end: DateLike,
+    holdout_end: DateLike,
+    time_unit: TimeUnit,
+    max_frequency: int = 7,
 ) -> tuple[Fit[BgNbdParams], pd.DataFrame]:
     """Fit BG/NBD on the calibration period and check its conditional expectations on the holdout (as FHL 2005 do).
 
@@ -588,20 +636,35 @@ def bgnbd_validation_table(
     in_holdout = (days["purchase_date"] > calibration_end_ts) & (days["purchase_date"] <= holdout_end_ts)
     actual = days[in_holdout].groupby("customer_id").size().reindex(calibration.index, fill_value=0)
     horizon = (holdout_end_ts - calibration_end_ts).days / DAYS_PER_UNIT[time_unit]
-    predicted = (np.full(len(calibration), np.nan) if fit.reason is not None else bgnbd_expected_purchases(
-        fit.params, horizon, calibration["frequency"], calibration["recency"], calibration["T"]))
-    per_customer = pd.DataFrame({
-        "bucket": np.minimum(calibration["frequency"].to_numpy(), max_frequency),
-        "predicted": predicted,
-        "actual": actual.to_numpy(float),
-    })
-    by_bucket = per_customer.groupby("bucket").agg(
-        customers=("actual", "size"), predicted_mean=("predicted", "mean"), actual_mean=("actual", "mean"),
-    ).reindex(range(max_frequency + 1))
+    predicted = (
+        np.full(len(calibration), np.nan)
+        if fit.reason is not None
+        else bgnbd_expected_purchases(
+            fit.params, horizon, calibration["frequency"], calibration["recency"], calibration["T"]
+        )
+    )
+    per_customer = pd.DataFrame(
+        {
+            "bucket": np.minimum(calibration["frequency"].to_numpy(), max_frequency),
+            "predicted": predicted,
+            "actual": actual.to_numpy(float),
+        }
+    )
+    by_bucket = (
+        per_customer.groupby("bucket")
+        .agg(customers=("actual", "size"), predicted_mean=("predicted", "mean"), actual_mean=("actual", "mean"))
+        .reindex(range(max_frequency + 1))
+    )
     by_bucket["customers"] = by_bucket["customers"].fillna(0).astype("int64")
     by_bucket.index = [f"{k}+" if k == max_frequency else str(k) for k in by_bucket.index]
-    total = pd.DataFrame({"customers": [len(per_customer)], "predicted_mean": [per_customer["predicted"].mean()],
-                          "actual_mean": [per_customer["actual"].mean()]}, index=["total"])
+    total = pd.DataFrame(
+        {
+            "customers": [len(per_customer)],
+            "predicted_mean": [per_customer["predicted"].mean()],
+            "actual_mean": [per_customer["actual"].mean()],
+        },
+        index=["total"],
+    )
     table = pd.concat([by_bucket, total]).rename_axis("calibration_repeat_purchases").reset_index()
     return fit, table
 
@@ -646,12 +709,16 @@ def _fitted(parameters: pd.DataFrame, model_name: str, params_class: type[P]) ->
     rows = parameters[parameters["model"] == model_name]
     if rows.empty or rows["value"].isna().any():
         return None
-    return params_class(**{str(k): float(v) for k, v in zip(rows["parameter"], rows["value"])})
+    return params_class(**{str(k): float(v) for k, v in zip(rows["parameter"], rows["value"], strict=True)})
 
 
 def predictions_table(
-    parameters: pd.DataFrame, transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit,
-    horizon_days: float, monthly_discount_rate: float,
+    parameters: pd.DataFrame,
+    transactions: pd.DataFrame,
+    as_of_date: DateLike,
+    time_unit: TimeUnit,
+    horizon_days: float,
+    monthly_discount_rate: float,
 ) -> pd.DataFrame:
     """Per-customer summary and predictions from a parameters_table: one row per customer with a purchase.
 
@@ -668,25 +735,37 @@ def predictions_table(
     expected = bgnbd_expected_purchases(bg_nbd, horizon_days / unit, x, t_x, age) if bg_nbd else missing
     avg_spend = gg_expected_avg_spend(gamma_gamma, x, m) if gamma_gamma else missing
     predicted = (
-        predicted_clv(bg_nbd, gamma_gamma, x, t_x, age, m, horizon=horizon_days / unit,
-                      monthly_discount_rate=monthly_discount_rate, month_length=365.25 / 12 / unit)
-        if bg_nbd and gamma_gamma else missing
+        predicted_clv(
+            bg_nbd,
+            gamma_gamma,
+            x,
+            t_x,
+            age,
+            m,
+            horizon=horizon_days / unit,
+            monthly_discount_rate=monthly_discount_rate,
+            month_length=365.25 / 12 / unit,
+        )
+        if bg_nbd and gamma_gamma
+        else missing
     )
-    return pd.DataFrame({
-        "customer_id": summary.index.astype(str),
-        "clv_frequency": x.astype("int64"),
-        "clv_recency": t_x.astype(float),
-        "clv_age": age.astype(float),
-        "clv_monetary_value": m.astype(float),
-        "p_alive": np.asarray(p_alive, dtype=float),
-        "expected_purchases": np.asarray(expected, dtype=float),
-        "expected_avg_order_value": np.asarray(avg_spend, dtype=float),
-        "predicted_clv": np.asarray(predicted, dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": summary.index.astype(str),
+            "clv_frequency": x.astype("int64"),
+            "clv_recency": t_x.astype(float),
+            "clv_age": age.astype(float),
+            "clv_monetary_value": m.astype(float),
+            "p_alive": np.asarray(p_alive, dtype=float),
+            "expected_purchases": np.asarray(expected, dtype=float),
+            "expected_avg_order_value": np.asarray(avg_spend, dtype=float),
+            "predicted_clv": np.asarray(predicted, dtype=float),
+        }
+    )
 
 
 def validation_table(
-    transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit, holdout_days: int,
+    transactions: pd.DataFrame, as_of_date: DateLike, time_unit: TimeUnit, holdout_days: int
 ) -> pd.DataFrame:
     """bgnbd_validation_table with the calibration end (as_of_date - holdout_days) and a display order."""
     calibration_end = as_of_date - dt.timedelta(days=holdout_days)
@@ -706,19 +785,36 @@ def validation_table(
 # What the step writes into schema intermediate; models/*/clv_fit_step/ publish it like the Python models.
 STEP_TABLES: dict[str, dict[str, str]] = {
     "clv_fit_parameters": {
-        "model": "varchar", "parameter": "varchar", "value": "double", "time_unit": "varchar",
-        "fitted_customers": "bigint", "log_likelihood": "double", "is_converged": "boolean", "reason": "varchar",
+        "model": "varchar",
+        "parameter": "varchar",
+        "value": "double",
+        "time_unit": "varchar",
+        "fitted_customers": "bigint",
+        "log_likelihood": "double",
+        "is_converged": "boolean",
+        "reason": "varchar",
         "as_of_date": "date",
     },
     "clv_fit_predictions": {
-        "customer_id": "varchar", "clv_frequency": "bigint", "clv_recency": "double", "clv_age": "double",
-        "clv_monetary_value": "double", "p_alive": "double", "expected_purchases": "double",
-        "expected_avg_order_value": "double", "predicted_clv": "double",
+        "customer_id": "varchar",
+        "clv_frequency": "bigint",
+        "clv_recency": "double",
+        "clv_age": "double",
+        "clv_monetary_value": "double",
+        "p_alive": "double",
+        "expected_purchases": "double",
+        "expected_avg_order_value": "double",
+        "predicted_clv": "double",
     },
     "clv_fit_validation": {
-        "row_order": "bigint", "calibration_repeat_purchases": "varchar", "customers": "bigint",
-        "predicted_mean": "double", "actual_mean": "double", "calibration_end_date": "date",
-        "holdout_end_date": "date", "fit_reason": "varchar",
+        "row_order": "bigint",
+        "calibration_repeat_purchases": "varchar",
+        "customers": "bigint",
+        "predicted_mean": "double",
+        "actual_mean": "double",
+        "calibration_end_date": "date",
+        "holdout_end_date": "date",
+        "fit_reason": "varchar",
     },
 }
 
@@ -731,7 +827,8 @@ def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
     try:
         settings = engine.query("select * from intermediate.int_clv_settings_resolved").iloc[0]
         transactions = engine.query(
-            "select customer_id, purchase_date, spend from intermediate.int_customer_purchase_days_aggregated")
+            "select customer_id, purchase_date, spend from intermediate.int_customer_purchase_days_aggregated"
+        )
         transactions["spend"] = transactions["spend"].astype(float)
         as_of_date = pd.Timestamp(settings["as_of_date"])
         time_unit = str(settings["clv_time_unit"])
@@ -739,10 +836,16 @@ def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
         tables = {
             "clv_fit_parameters": parameters,
             "clv_fit_predictions": predictions_table(
-                parameters, transactions, as_of_date, time_unit, float(settings["clv_horizon_days"]),
-                float(settings["clv_monthly_discount_rate"])),
+                parameters,
+                transactions,
+                as_of_date,
+                time_unit,
+                float(settings["clv_horizon_days"]),
+                float(settings["clv_monthly_discount_rate"]),
+            ),
             "clv_fit_validation": validation_table(
-                transactions, as_of_date, time_unit, int(settings["clv_holdout_days"])),
+                transactions, as_of_date, time_unit, int(settings["clv_holdout_days"])
+            ),
         }
         for name, frame in tables.items():
             engine.write_frame(frame, "intermediate", name, STEP_TABLES[name])
@@ -752,9 +855,9 @@ def run_fit_step(target: str) -> dict[str, pd.DataFrame]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="orchard-clv",
-        description=(
+    parser = cli.parser(
+        "orchard-clv",
+        (
             "The CLV fit step for engines where dbt Python models do not run (PostgreSQL, Spark). "
             "Reads intermediate.int_customer_purchase_days_aggregated and "
             "intermediate.int_clv_settings_resolved through "
@@ -763,18 +866,16 @@ def main(argv: list[str] | None = None) -> int:
             "in models/*/clv_fit_step/ then publish them as clv_model_parameters, customer_ltv's "
             "predictions and clv_validation. Run it between `dbt build --exclude source:clv_fit_step+` "
             "and `dbt build --select source:clv_fit_step+` (src/orchard/build_engine.py does)."
-        )
+        ),
     )
-    parser.add_argument("--target", default=os.environ.get("ORCHARD_TARGET") or "postgres",
-                        help="dbt target in profiles.yml (default: $ORCHARD_TARGET or postgres)")
+    cli.add_target(parser, "postgres")
     args = parser.parse_args(argv)
     from orchard import engines
 
     try:
         tables = run_fit_step(args.target)
     except engines.EngineError as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2)
     for name, frame in tables.items():
         print(f"  intermediate.{name:<22} {len(frame):>10,} rows")
     return 0

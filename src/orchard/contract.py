@@ -24,7 +24,6 @@ import yaml
 
 from orchard.paths import REPO_ROOT
 
-
 CONTRACT_MACRO = REPO_ROOT / "macros" / "staging" / "shop_contract.sql"
 DBT_PROJECT = REPO_ROOT / "dbt_project.yml"
 

@@ -38,8 +38,15 @@ TARGETS = ("duckdb", "postgres", "spark")
 
 # DuckDB column types of the raw views -> PostgreSQL; anything else travels as text.
 POSTGRES_TYPES = {
-    "VARCHAR": "varchar", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "DOUBLE": "double precision",
-    "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
+    "VARCHAR": "varchar",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "SMALLINT": "smallint",
+    "DOUBLE": "double precision",
+    "FLOAT": "real",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
 
@@ -83,6 +90,7 @@ class Engine(Protocol):
     def query(self, sql: str) -> pd.DataFrame: ...
     def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
         """(Re)create schema.name from frame; kinds maps each column to its DuckDB type (varchar, double, ...)."""
+
     def close(self) -> None: ...
 
 
@@ -107,8 +115,12 @@ class PostgresEngine:
 
         try:
             self.connection = psycopg2.connect(
-                host=settings["host"], port=int(settings["port"]), user=settings["user"],
-                password=settings.get("password") or None, dbname=settings["dbname"])
+                host=settings["host"],
+                port=int(settings["port"]),
+                user=settings["user"],
+                password=settings.get("password") or None,
+                dbname=settings["dbname"],
+            )
         except psycopg2.Error as error:
             first_line = str(error).strip().splitlines()[0]
             raise EngineError(f"cannot connect to PostgreSQL (target 'postgres'): {first_line}") from None
@@ -161,7 +173,8 @@ class SparkEngine:
         if settings.get("method") != "session":
             raise EngineError(
                 "target 'spark' with method " + repr(settings.get("method")) + ": a cluster's schema raw is filled "
-                "by its own EL tool, and src/orchard/clv.py needs a session; see README, 'Other engines'")
+                "by its own EL tool, and src/orchard/clv.py needs a session; see README, 'Other engines'"
+            )
         from pyspark.sql import SparkSession
 
         builder = SparkSession.builder.enableHiveSupport()
@@ -218,8 +231,7 @@ class DuckdbEngine:
     def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
         self.connection.register("frame", frame)
         self.connection.execute(f"create schema if not exists {schema}")
-        self.connection.execute(
-            f"create or replace table {schema}.{name} as select {_frame_sql(kinds)} from frame")
+        self.connection.execute(f"create or replace table {schema}.{name} as select {_frame_sql(kinds)} from frame")
         self.connection.unregister("frame")
 
     def close(self) -> None:

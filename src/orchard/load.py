@@ -13,7 +13,7 @@ that is empty, a file that cannot be read (a dangling link, no permission, a
 CSV row with more or fewer fields than the header, named by its line), and a
 table given twice (`orders.csv` beside `orders.parquet`: which one is meant?).
 A zero-byte file of an optional table reads as an empty table, like an absent
-one.
+one. Exit status: 0, or 2 with that one line.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchard import engines
+from orchard import cli, engines
 from orchard.contract import SQL_TYPES, TABLES, Column, Table
-from orchard.paths import REPO_ROOT, DEFAULT_RAW_DIR, DEFAULT_DUCKDB_PATH
-
 
 
 class RawContractError(Exception):
@@ -51,11 +49,15 @@ def find_file(raw_dir: Path, table: Table) -> Path | None:
 
     A link or file that is there but cannot be read is an error, never an absent
     table: an optional table read as empty would publish marts silently missing it."""
-    present = [raw_dir / f"{table.name}{suffix}" for suffix in (".parquet", ".csv")
-               if os.path.lexists(raw_dir / f"{table.name}{suffix}")]
+    present = [
+        raw_dir / f"{table.name}{suffix}"
+        for suffix in (".parquet", ".csv")
+        if os.path.lexists(raw_dir / f"{table.name}{suffix}")
+    ]
     if len(present) > 1:
-        raise RawContractError(f"{present[0]} and {present[1]}: table '{table.name}' is given twice; "
-                               "keep one of the two files")
+        raise RawContractError(
+            f"{present[0]} and {present[1]}: table '{table.name}' is given twice; keep one of the two files"
+        )
     if not present:
         return None
     check_readable(present[0])
@@ -107,9 +109,11 @@ def reader_sql(path: Path) -> str:
     if path.suffix == ".parquet":
         return f"read_parquet({_quote(path)})"
     columns = ", ".join(f"{_sql_text(name)}: 'VARCHAR'" for name in csv_header(path))
-    return (f"read_csv({_quote(path)}, header = true, auto_detect = false, columns = {{{columns}}}, "
-            "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
-            "null_padding = false)")
+    return (
+        f"read_csv({_quote(path)}, header = true, auto_detect = false, columns = {{{columns}}}, "
+        "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
+        "null_padding = false)"
+    )
 
 
 def read_error(path: Path, error: duckdb.Error) -> RawContractError:
@@ -118,8 +122,10 @@ def read_error(path: Path, error: duckdb.Error) -> RawContractError:
     width = re.search(r"CSV Error on Line: (\d+).*?Expected Number of Columns: (\d+) Found: (\d+)", text, re.S)
     if width:
         line, expected, found = width.groups()
-        return RawContractError(f"{path}: line {line} has {found} fields where the header has {expected} "
-                                "(an unquoted comma, or a missing field?)")
+        return RawContractError(
+            f"{path}: line {line} has {found} fields where the header has {expected} "
+            "(an unquoted comma, or a missing field?)"
+        )
     first_line = text.strip().splitlines()[0]
     return RawContractError(f"{path}: cannot be read as {path.suffix[1:]}: {first_line}")
 
@@ -137,8 +143,9 @@ def is_empty_file(path: Path, table: Table) -> bool:
     if path.stat().st_size > 0:
         return False
     if table.required:
-        raise RawContractError(f"{path}: the file is empty (0 bytes); table '{table.name}' is required, "
-                               "expected a header row and data")
+        raise RawContractError(
+            f"{path}: the file is empty (0 bytes); table '{table.name}' is required, expected a header row and data"
+        )
     return True
 
 
@@ -217,29 +224,17 @@ def load_raw(raw_dir: Path, duckdb_path: Path) -> list[LoadedTable]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-load",
-        description=(
-            "Check a directory of raw shop files against the Orchard raw contract "
-            "(../shared/spec/raw-contract.md) and create schema 'raw' in the DuckDB "
-            "warehouse: a view per file, an empty typed table per absent optional table. "
-            "Exits 2 with one line naming the file when the directory breaks the contract."
-        )
+    parser = cli.parser("orchard-load", __doc__)
+    cli.add_raw_dir(parser, "directory of <table>.parquet / <table>.csv")
+    cli.add_duckdb_path(
+        parser, note="; for another target, the scratch file the files are validated in before they are copied"
     )
-    parser.add_argument(
-        "--raw-dir", type=Path, default=Path(os.environ.get("ORCHARD_RAW_DIR") or DEFAULT_RAW_DIR),
-        help="directory of <table>.parquet / <table>.csv (default: $ORCHARD_RAW_DIR or data/raw)",
-    )
-    parser.add_argument(
-        "--duckdb-path", type=Path,
-        default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
-        help="warehouse file (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb); for another target, "
-             "the scratch file the files are validated in before they are copied",
-    )
-    parser.add_argument(
-        "--target", choices=engines.TARGETS, default=os.environ.get("ORCHARD_TARGET") or "duckdb",
-        help="dbt target whose schema raw is filled (default: $ORCHARD_TARGET or duckdb); postgres and spark "
-             "get copies of the validated tables (src/orchard/engines.py)",
+    cli.add_target(
+        parser,
+        "duckdb",
+        engines.TARGETS,
+        what="dbt target whose schema raw is filled",
+        note="; postgres and spark get copies of the validated tables (orchard.engines)",
     )
     return parser.parse_args(argv)
 
@@ -266,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                 engine.load_raw(con, [table.name for table in loaded])
             engine.close()
     except (RawContractError, engines.EngineError) as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2)
     for table in loaded:
         source = table.path.name if table.path else "(absent: empty table)"
         if table.path and table.path.stat().st_size == 0:

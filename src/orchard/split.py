@@ -38,8 +38,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchard.load import find_file, reader_sql
+from orchard import cli
 from orchard.contract import TABLES
+from orchard.load import find_file, reader_sql
 
 # The column that dates a row of each table; absent: reference data or a pure child.
 TIMESTAMPS: dict[str, str] = {
@@ -58,8 +59,11 @@ TIMESTAMPS: dict[str, str] = {
 # (foreign-key column, parent table, parent key) per child table.
 PARENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "sessions": (("customer_id", "customers", "customer_id"),),
-    "events": (("session_id", "sessions", "session_id"), ("customer_id", "customers", "customer_id"),
-               ("order_id", "orders", "order_id")),
+    "events": (
+        ("session_id", "sessions", "session_id"),
+        ("customer_id", "customers", "customer_id"),
+        ("order_id", "orders", "order_id"),
+    ),
     "orders": (("customer_id", "customers", "customer_id"), ("session_id", "sessions", "session_id")),
     "order_items": (("order_id", "orders", "order_id"),),
     "returns": (("order_item_id", "order_items", "order_item_id"),),
@@ -70,8 +74,19 @@ PARENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 # Parents before their children.
 SPLIT_ORDER: tuple[str, ...] = (
-    "customers", "products", "coupons", "sessions", "orders", "events", "order_items", "returns",
-    "reviews", "coupon_issuances", "marketing_touches", "marketing_spend", "experiment_assignments",
+    "customers",
+    "products",
+    "coupons",
+    "sessions",
+    "orders",
+    "events",
+    "order_items",
+    "returns",
+    "reviews",
+    "coupon_issuances",
+    "marketing_touches",
+    "marketing_spend",
+    "experiment_assignments",
 )
 
 
@@ -122,8 +137,9 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def split_shop(raw_dir: Path | str, cutoff_date: date, out_history: Path | str,
-               out_full: Path | str) -> dict[str, SplitCounts]:
+def split_shop(
+    raw_dir: Path | str, cutoff_date: date, out_history: Path | str, out_full: Path | str
+) -> dict[str, SplitCounts]:
     """Write the history part (rows before cutoff_date, children with their parents) into
     out_history and the whole shop into out_full; return the row counts per table present."""
     raw_dir, out_history, out_full = Path(raw_dir), Path(out_history), Path(out_full)
@@ -142,8 +158,10 @@ def split_shop(raw_dir: Path | str, cutoff_date: date, out_history: Path | str,
             is_history = _history_condition(table, cutoff_date)
             if key:
                 # Keys as text, so Parquet and CSV shops compare alike.
-                con.execute(f"create temp table new_{table} as select distinct cast({key} as varchar) as key "
-                            f"from {source} where not ({is_history}) and {key} is not null")
+                con.execute(
+                    f"create temp table new_{table} as select distinct cast({key} as varchar) as key "
+                    f"from {source} where not ({is_history}) and {key} is not null"
+                )
             _write(con, f"select * from {source} where {is_history}", out_history / path.name)
             _link_or_copy(path, out_full / path.name)
             history_rows = con.execute(f"select count(*) from {reader_sql(out_history / path.name)}").fetchall()[0][0]
@@ -153,11 +171,14 @@ def split_shop(raw_dir: Path | str, cutoff_date: date, out_history: Path | str,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-split",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("orchard-split", __doc__)
     parser.add_argument("--raw-dir", type=Path, required=True, help="the shop to split (<table>.parquet / .csv)")
-    parser.add_argument("--cutoff-date", type=date.fromisoformat, required=True,
-                        help="first day NOT in history (YYYY-MM-DD), usually the shop's last day")
+    parser.add_argument(
+        "--cutoff-date",
+        type=date.fromisoformat,
+        required=True,
+        help="first day NOT in history (YYYY-MM-DD), usually the shop's last day",
+    )
     parser.add_argument("--out-history", type=Path, required=True, help="directory for the history part")
     parser.add_argument("--out-full", type=Path, required=True, help="directory for the full shop")
     return parser.parse_args(argv)

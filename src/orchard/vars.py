@@ -16,13 +16,15 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
+from orchard import cli
 from orchard.paths import REPO_ROOT
 
 PROJECT_FILE = REPO_ROOT / "dbt_project.yml"
@@ -118,12 +120,16 @@ RULES: dict[str, Rule] = {
     "as_of_date": Rule("empty or a calendar date YYYY-MM-DD", _as_of),
     "freshness_warn_after_days": _days(),
     "earliest_valid_timestamp": Rule("a date or timestamp (ISO 8601) from 1900-01-01 to today", _earliest),
-    "max_plausible_quantity": Rule("an integer from 1 to 10^13 / max_plausible_money ({max_plausible_money})",
-                                   lambda v, every: _is_int(v) and v >= 1 and _fits(v, every.get("max_plausible_money"))),
+    "max_plausible_quantity": Rule(
+        "an integer from 1 to 10^13 / max_plausible_money ({max_plausible_money})",
+        lambda v, every: _is_int(v) and v >= 1 and _fits(v, every.get("max_plausible_money")),
+    ),
     "max_plausible_money": _share("a number > 0", lambda v: v > 0),
     "incremental_lookback_days": _days(low=0),
     "active_window_days": _days(),
-    "churn_after_days": Rule("an integer greater than active_window_days ({active_window_days}), at most " + str(MAX_DAYS), _churn),
+    "churn_after_days": Rule(
+        "an integer greater than active_window_days ({active_window_days}), at most " + str(MAX_DAYS), _churn
+    ),
     "first_order_window_days": _days(),
     "rfm_lookback_days": _days(),
     "product_window_days": _days(),
@@ -135,19 +141,24 @@ RULES: dict[str, Rule] = {
     "affinity_min_support": _share("a number in (0, 1]", lambda v: 0 < v <= 1),
     "experiment_confidence_level": _share("a number in (0, 1)", lambda v: 0 < v < 1),
     "quiet_hours_start": _hour(),
-    "quiet_hours_end": Rule("an integer hour from 0 to 23, less than quiet_hours_start ({quiet_hours_start})", _quiet_end),
-    "default_send_hour": Rule("an integer hour outside the quiet hours, from quiet_hours_end ({quiet_hours_end}) "
-                              "to quiet_hours_start ({quiet_hours_start}) - 1",
-                              _send_hour),
+    "quiet_hours_end": Rule(
+        "an integer hour from 0 to 23, less than quiet_hours_start ({quiet_hours_start})", _quiet_end
+    ),
+    "default_send_hour": Rule(
+        "an integer hour outside the quiet hours, from quiet_hours_end ({quiet_hours_end}) "
+        "to quiet_hours_start ({quiet_hours_start}) - 1",
+        _send_hour,
+    ),
     "coupon_expiring_days": _days(),
-    "silent_after_signup_hours": Rule("an integer from 1 to 8760 (a year)",
-                                      lambda v, _: _is_int(v) and 1 <= v <= 8760),
+    "silent_after_signup_hours": Rule("an integer from 1 to 8760 (a year)", lambda v, _: _is_int(v) and 1 <= v <= 8760),
     "clv_horizon_days": _days(),
     "clv_time_unit": Rule("week or day", lambda v, _: v in ("week", "day")),
     "clv_monthly_discount_rate": _share("a number in [0, 1)", lambda v: 0 <= v < 1),
     "clv_holdout_days": _days(),
-    "reader_role": Rule("a SQL identifier (letters, digits, underscores, not starting with a digit)",
-                        lambda v, _: isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v) is not None),
+    "reader_role": Rule(
+        "a SQL identifier (letters, digits, underscores, not starting with a digit)",
+        lambda v, _: isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v) is not None,
+    ),
     "enums": Rule("a mapping of enum name to a non-empty list of values", _enums),
 }
 
@@ -176,8 +187,10 @@ def effective_vars(overrides: dict[str, Any], source: str, defaults: dict[str, A
     every = dict(project_defaults() if defaults is None else defaults)
     unknown = sorted(set(overrides) - set(every))
     if unknown:
-        raise VarError(f"{source}: unknown dbt var {unknown[0]!r}; the vars are listed in dbt_project.yml "
-                       f"({', '.join(sorted(every))})")
+        raise VarError(
+            f"{source}: unknown dbt var {unknown[0]!r}; the vars are listed in dbt_project.yml "
+            f"({', '.join(sorted(every))})"
+        )
     # A default that is an env_var() template (as_of_date, reader_role) is dbt's to render;
     # orchard.load checks ORCHARD_AS_OF_DATE. An override of such a var is checked here.
     every = {k: v for k, v in every.items() if not (isinstance(v, str) and "{{" in v)}
@@ -203,16 +216,31 @@ def check(text: str | None, source: str) -> dict[str, Any]:
     return effective_vars(parse_overrides(text, source), source)
 
 
+def build_vars(option: str | None) -> str | None:
+    """The vars text of a build (--vars when given, else $ORCHARD_VARS), checked; raises VarError."""
+    text, source = from_option_or_env(option)
+    check(text, source)
+    return text
+
+
+def add_vars_option(parser: argparse.ArgumentParser) -> None:
+    """--vars, as every build command takes it (read back with build_vars)."""
+    parser.add_argument(
+        "--vars",
+        default=None,
+        help=f"dbt vars for every dbt step of this build, YAML, e.g. '{{churn_after_days: 120}}' "
+        f"(default: ${VARS_ENV}); checked against the ranges in dbt_project.yml",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="orchard-vars",description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("orchard-vars", __doc__)
     parser.add_argument("vars", nargs="?", default=None, help="YAML overrides, e.g. '{churn_after_days: 120}'")
     args = parser.parse_args(argv)
     try:
         every = check(args.vars, "--vars")
     except VarError as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2)
     for name, value in every.items():
         print(f"  {name}: {value}")
     return 0

@@ -1,4 +1,6 @@
-"""Fit BG/NBD (repeat purchases) and Gamma-Gamma (spend) on every customer as of the as-of date; read by clv_model_parameters.
+"""Fit BG/NBD (repeat purchases) and Gamma-Gamma (spend) on every customer as of the as-of date.
+
+Read by clv_model_parameters.
 
 A purchase is a distinct day with valid orders and its spend that day's net
 revenue (metrics.md, "predicted CLV"); the maths lives in src/orchard/clv.py. When

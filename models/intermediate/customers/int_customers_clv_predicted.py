@@ -13,6 +13,10 @@ def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
     return clv.predictions_table(
-        dbt.ref("int_clv_models_fitted").df(), dbt.ref("int_customer_purchase_days_aggregated").df(), as_of_date,
-        dbt.config.get("clv_time_unit"), float(dbt.config.get("clv_horizon_days")),
-        float(dbt.config.get("clv_monthly_discount_rate")))
+        dbt.ref("int_clv_models_fitted").df(),
+        dbt.ref("int_customer_purchase_days_aggregated").df(),
+        as_of_date,
+        dbt.config.get("clv_time_unit"),
+        float(dbt.config.get("clv_horizon_days")),
+        float(dbt.config.get("clv_monthly_discount_rate")),
+    )

@@ -14,5 +14,9 @@ from orchard import clv
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
-    return clv.validation_table(dbt.ref("int_customer_purchase_days_aggregated").df(), as_of_date,
-                                dbt.config.get("clv_time_unit"), int(dbt.config.get("clv_holdout_days")))
+    return clv.validation_table(
+        dbt.ref("int_customer_purchase_days_aggregated").df(),
+        as_of_date,
+        dbt.config.get("clv_time_unit"),
+        int(dbt.config.get("clv_holdout_days")),
+    )

@@ -37,16 +37,13 @@ dates as (
     select * from {{ ref('int_dates_spanned') }}
 ),
 
-first_days as (
-    select min(spend_date) as first_day from spend
-    union all
-    select min(cast(signed_up_at as date)) as first_day from customers
-),
-
+-- From the first spend day or the first signup day, whichever comes first.
 months as (
     select distinct dates.month_start
     from dates
-    where dates.date_day >= (select min(first_days.first_day) from first_days)
+    where
+        dates.date_day >= (select min(spend.spend_date) from spend)
+        or dates.date_day >= (select min(cast(customers.signed_up_at as date)) from customers)
 ),
 
 monthly_spend as (

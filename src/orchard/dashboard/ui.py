@@ -41,10 +41,22 @@ def filters() -> data.Filters:
     # While the second date is being picked the widget holds one date.
     start, end = picked if isinstance(picked, (tuple, list)) and len(picked) == 2 else (first, last)
     chosen = st.sidebar.multiselect("Channels (all when empty)", data.channels(con()), key="channels")
-    st.sidebar.caption("Customers and products show the state as of the build; the KPI board is shop-wide "
-                       "(kpi_daily has no channel).")
+    st.sidebar.caption(
+        "Customers and products show the state as of the build; the KPI board is shop-wide (kpi_daily has no channel)."
+    )
     st.sidebar.caption(f"Warehouse: {data.warehouse_path()}")
     return data.Filters(start=start, end=end, channels=tuple(chosen))
+
+
+def metric_row(metrics: dict[str, str | tuple[str, str]], columns: int | None = None) -> None:
+    """One row of figures, left to right, in `columns` columns (default: one a figure; more keep the
+    grid of the row above); a (value, note) pair shows the note under the value, uncoloured."""
+    slots = st.columns(columns or len(metrics))
+    for column, (label, shown) in zip(slots[: len(metrics)], metrics.items(), strict=True):
+        if isinstance(shown, tuple):
+            column.metric(label, shown[0], shown[1], delta_color="off", delta_arrow="off")
+        else:
+            column.metric(label, shown)
 
 
 def money(value: object) -> str:

@@ -6,7 +6,7 @@ against a known truth instead of against itself. Modules, in data-flow order:
 
 - planted: the truths (retention, funnel, conversion, experiments, product archetypes).
 - calendar: days, seasonality, growth, the retention curve, time helpers.
-- arrow_io: contract schemas, numpy -> Arrow column builders, the Parquet sink.
+- arrow_io: numpy -> Arrow column builders, the Parquet sink.
 - population: every customer's signup and traits, drawn once (customers table per chunk).
 - catalogue: the shop-wide tables (products, coupons, marketing_spend).
 - activity: sessions of one chunk of customers and their visitors.

@@ -21,7 +21,13 @@ import numpy as np
 from orchard.contract import CHANNELS, DEVICE_TYPES
 
 from .calendar import (
-    CAMPAIGNS, SECONDS_PER_DAY, US_PER_DAY, US_PER_SECOND, Calendar, retention_curve, sample_seconds_of_day,
+    CAMPAIGNS,
+    SECONDS_PER_DAY,
+    US_PER_DAY,
+    US_PER_SECOND,
+    Calendar,
+    retention_curve,
+    sample_seconds_of_day,
 )
 from .population import DEVICE_MIX, Population
 
@@ -31,7 +37,7 @@ VISITOR_MIX = np.array([0.22, 0.18, 0.15, 0.13, 0.05, 0.05, 0.03, 0.01, 0.0, 0.0
 EXTRA_SESSIONS_PER_ACTIVE_DAY = 0.15  # Poisson mean, times the day's seasonal factor squared
 PRE_SIGNUP_VISITS_P = np.array([0.45, 0.30, 0.15, 0.10])  # P(0, 1, 2, 3 visits before signup)
 PRE_SIGNUP_MAX_DAYS = 21
-VISITOR_SESSIONS_GEOMETRIC_P = 0.6   # sessions per visitor ~ Geometric(0.6): mean 1.67
+VISITOR_SESSIONS_GEOMETRIC_P = 0.6  # sessions per visitor ~ Geometric(0.6): mean 1.67
 VISITOR_RETURN_GAP_MEAN_DAYS = 8
 LATEST_START_SECOND = SECONDS_PER_DAY - 60
 
@@ -70,14 +76,14 @@ class Sessions:
     anon: np.ndarray
     day: np.ndarray
     start_us: np.ndarray
-    offset: np.ndarray          # day - signup day for logged-in sessions, else -1
+    offset: np.ndarray  # day - signup day for logged-in sessions, else -1
     is_signup: np.ndarray
     channel: np.ndarray
     device: np.ndarray
-    utm_source: np.ndarray      # index into UTM_SOURCES, -1 = null
+    utm_source: np.ndarray  # index into UTM_SOURCES, -1 = null
     utm_medium: np.ndarray
     utm_campaign: np.ndarray
-    landing: np.ndarray         # index into ShopVocabulary.landing_pages
+    landing: np.ndarray  # index into ShopVocabulary.landing_pages
 
     @property
     def count(self) -> int:
@@ -94,7 +100,7 @@ class ChunkPeople:
 
     lo: int
     hi: int
-    visitor_lo: int   # global visitor index of this chunk's first visitor
+    visitor_lo: int  # global visitor index of this chunk's first visitor
     visitors: int
 
     @property
@@ -113,7 +119,7 @@ def build_sessions(
     people: ChunkPeople,
     population: Population,
     cal: Calendar,
-    landing_sampler: "LandingSampler",
+    landing_sampler: LandingSampler,
     rng: np.random.Generator,
 ) -> Sessions:
     parts = [
@@ -130,15 +136,16 @@ def build_sessions(
     return Sessions(**columns, utm_source=source, utm_medium=medium, utm_campaign=campaign, landing=landing)
 
 
-def _active_days(population: Population, people: ChunkPeople, cal: Calendar,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _active_days(
+    population: Population, people: ChunkPeople, cal: Calendar, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(chunk-local customer, day offset) of every active day, offset 0 included.
 
     Customers are in signup order, so those whose data still covers offset n form
     a prefix of the chunk: one uniform draw per customer still in the data and
     per offset, compared with engagement * p(n)."""
-    signup_day = population.signup_day[people.lo:people.hi]
-    engagement = population.engagement[people.lo:people.hi]
+    signup_day = population.signup_day[people.lo : people.hi]
+    engagement = population.engagement[people.lo : people.hi]
     remaining = cal.days - 1 - signup_day
     curve = retention_curve(int(remaining.max(initial=0)))
     locals_, offsets = [np.arange(people.size)], [np.zeros(people.size, dtype=np.int64)]
@@ -151,8 +158,9 @@ def _active_days(population: Population, people: ChunkPeople, cal: Calendar,
     return np.concatenate(locals_), np.concatenate(offsets)
 
 
-def _logged_in_sessions(people: ChunkPeople, population: Population, cal: Calendar,
-                        rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _logged_in_sessions(
+    people: ChunkPeople, population: Population, cal: Calendar, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     local, offset = _active_days(population, people, cal, rng)
     glob = people.lo + local
     day = population.signup_day[glob] + offset
@@ -173,17 +181,23 @@ def _logged_in_sessions(people: ChunkPeople, population: Population, cal: Calend
     )
     start = cal.day_start_us(day) + second * US_PER_SECOND + rng.integers(0, US_PER_SECOND, len(local))
     start = np.where(is_signup, signed_up - rng.integers(20, 180, len(local)) * US_PER_SECOND, start)
-    channel = np.where(is_signup, population.channel[glob],
-                       rng.choice(len(CHANNELS), len(local), p=RETURNING_MIX))
+    channel = np.where(is_signup, population.channel[glob], rng.choice(len(CHANNELS), len(local), p=RETURNING_MIX))
     return {
-        "kind": np.full(len(local), LOGGED_IN, dtype=np.int8), "local": local, "customer": glob,
-        "anon": glob + 1, "start_us": start, "offset": offset, "is_signup": is_signup,
-        "channel": channel, "device": population.device[glob],
+        "kind": np.full(len(local), LOGGED_IN, dtype=np.int8),
+        "local": local,
+        "customer": glob,
+        "anon": glob + 1,
+        "start_us": start,
+        "offset": offset,
+        "is_signup": is_signup,
+        "channel": channel,
+        "device": population.device[glob],
     }
 
 
-def _pre_signup_sessions(people: ChunkPeople, population: Population, cal: Calendar,
-                         rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _pre_signup_sessions(
+    people: ChunkPeople, population: Population, cal: Calendar, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Visits from the signup device before the account existed: same anonymous_id,
     no customer_id, so acquisition funnels see a first visit before the signup."""
     visits = rng.choice(len(PRE_SIGNUP_VISITS_P), people.size, p=PRE_SIGNUP_VISITS_P)
@@ -193,18 +207,28 @@ def _pre_signup_sessions(people: ChunkPeople, population: Population, cal: Calen
     keep = day >= 0
     local, glob, day = local[keep], glob[keep], day[keep]
     n = len(local)
-    start = (cal.day_start_us(day) + sample_seconds_of_day(rng, n, 0, LATEST_START_SECOND) * US_PER_SECOND
-             + rng.integers(0, US_PER_SECOND, n))
+    start = (
+        cal.day_start_us(day)
+        + sample_seconds_of_day(rng, n, 0, LATEST_START_SECOND) * US_PER_SECOND
+        + rng.integers(0, US_PER_SECOND, n)
+    )
     channel = np.where(rng.random(n) < 0.5, population.channel[glob], rng.choice(len(CHANNELS), n, p=VISITOR_MIX))
     return {
-        "kind": np.full(n, PRE_SIGNUP, dtype=np.int8), "local": local, "customer": np.full(n, -1),
-        "anon": glob + 1, "start_us": start, "offset": np.full(n, -1), "is_signup": np.zeros(n, dtype=bool),
-        "channel": channel, "device": population.device[glob],
+        "kind": np.full(n, PRE_SIGNUP, dtype=np.int8),
+        "local": local,
+        "customer": np.full(n, -1),
+        "anon": glob + 1,
+        "start_us": start,
+        "offset": np.full(n, -1),
+        "is_signup": np.zeros(n, dtype=bool),
+        "channel": channel,
+        "device": population.device[glob],
     }
 
 
-def _visitor_sessions(people: ChunkPeople, customers_total: int, cal: Calendar,
-                      rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _visitor_sessions(
+    people: ChunkPeople, customers_total: int, cal: Calendar, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Visitors who never sign up: a first visit following growth x seasonality,
     then a few returns at geometric gaps. Their anonymous ids follow the customers'."""
     weights = cal.growth * cal.season
@@ -222,18 +246,27 @@ def _visitor_sessions(people: ChunkPeople, customers_total: int, cal: Calendar,
     visitor, day = visitor[keep], day[keep]
     n = len(visitor)
     device = rng.choice(len(DEVICE_TYPES), people.visitors, p=DEVICE_MIX)[visitor]
-    start = (cal.day_start_us(day) + sample_seconds_of_day(rng, n, 0, LATEST_START_SECOND) * US_PER_SECOND
-             + rng.integers(0, US_PER_SECOND, n))
+    start = (
+        cal.day_start_us(day)
+        + sample_seconds_of_day(rng, n, 0, LATEST_START_SECOND) * US_PER_SECOND
+        + rng.integers(0, US_PER_SECOND, n)
+    )
     return {
-        "kind": np.full(n, VISITOR, dtype=np.int8), "local": np.full(n, -1), "customer": np.full(n, -1),
-        "anon": customers_total + people.visitor_lo + visitor + 1, "start_us": start, "offset": np.full(n, -1),
-        "is_signup": np.zeros(n, dtype=bool), "channel": rng.choice(len(CHANNELS), n, p=VISITOR_MIX),
+        "kind": np.full(n, VISITOR, dtype=np.int8),
+        "local": np.full(n, -1),
+        "customer": np.full(n, -1),
+        "anon": customers_total + people.visitor_lo + visitor + 1,
+        "start_us": start,
+        "offset": np.full(n, -1),
+        "is_signup": np.zeros(n, dtype=bool),
+        "channel": rng.choice(len(CHANNELS), n, p=VISITOR_MIX),
         "device": device,
     }
 
 
-def _utm(channel: np.ndarray, day_campaign: np.ndarray,
-         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _utm(
+    channel: np.ndarray, day_campaign: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """UTM codes per session: a source of the channel's list, its medium, and its
     default campaign, replaced by the running 618 / Double 11 campaign on those days."""
     n_sources = np.array([len(UTM[c][0]) for c in CHANNELS])
@@ -257,8 +290,10 @@ class LandingSampler:
 
     def __init__(self, product_ids: list[str], categories: tuple[str, ...], view_weight: np.ndarray) -> None:
         self.pages: list[str] = (
-            list(self.FIXED) + [f"/promo/{c}" for c in CAMPAIGNS]
-            + [f"/c/{c}" for c in categories] + [f"/p/{p}" for p in product_ids]
+            list(self.FIXED)
+            + [f"/promo/{c}" for c in CAMPAIGNS]
+            + [f"/c/{c}" for c in categories]
+            + [f"/p/{p}" for p in product_ids]
         )
         self._promo0 = len(self.FIXED)
         self._category0 = self._promo0 + len(CAMPAIGNS)

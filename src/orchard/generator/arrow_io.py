@@ -1,4 +1,4 @@
-"""Contract schemas, numpy -> Arrow column builders, and the Parquet sink.
+"""numpy -> Arrow column builders and the Parquet sink (the contract's Arrow schemas are orchard.io's).
 
 Generation works on numeric numpy arrays (ids as integers, times as epoch
 microseconds, money as integer cents); these helpers turn them into the
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -20,16 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from orchard.contract import TABLES
+from orchard.io import ARROW_TYPES, arrow_schema
 
-MONEY_TYPE = pa.decimal128(18, 2)
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-    "decimal": MONEY_TYPE,
-    "integer": pa.int64(),
-    "boolean": pa.bool_(),
-}
+MONEY_TYPE = ARROW_TYPES["decimal"]
 
 # Id prefixes and zero-padded widths, wide enough for tens of millions of customers.
 ID_FORMATS: dict[str, tuple[str, int]] = {
@@ -46,12 +39,6 @@ ID_FORMATS: dict[str, tuple[str, int]] = {
     "issuance": ("CI", 10),
     "touch": ("MT", 11),
 }
-
-
-def contract_schema(table: str) -> pa.Schema:
-    """The Arrow schema of a contract table. Every field is nullable on disk: dirty
-    rows put nulls even in primary keys, and the loader checks nullability itself."""
-    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in TABLES[table].columns])
 
 
 def _mask(valid: np.ndarray | None) -> np.ndarray | None:
@@ -107,14 +94,25 @@ def join(*parts: pa.Array | str) -> pa.Array:
 
 def table(name: str, columns: dict[str, pa.Array]) -> pa.Table:
     """A contract table from columns given by name, in contract order."""
-    schema = contract_schema(name)
+    schema = arrow_schema(name)
     return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
 
 
 # Columns with (nearly) one value per row: dictionary-encoding them is wasted work.
 _UNIQUE_ISH = {
-    "customer_id", "anonymous_id", "session_id", "event_id", "order_id", "order_item_id", "return_id",
-    "review_id", "issuance_id", "touch_id", "referrer_customer_id", "email", "phone",
+    "customer_id",
+    "anonymous_id",
+    "session_id",
+    "event_id",
+    "order_id",
+    "order_item_id",
+    "return_id",
+    "review_id",
+    "issuance_id",
+    "touch_id",
+    "referrer_customer_id",
+    "email",
+    "phone",
 }
 
 
@@ -133,8 +131,9 @@ class ParquetSink:
     def __init__(self, out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         self._writers = {
-            name: pq.ParquetWriter(out_dir / f"{name}.parquet", contract_schema(name),
-                                   use_dictionary=_dictionary_columns(name))
+            name: pq.ParquetWriter(
+                out_dir / f"{name}.parquet", arrow_schema(name), use_dictionary=_dictionary_columns(name)
+            )
             for name in TABLES
         }
         self._queue: queue.Queue[dict[str, pa.Table] | None] = queue.Queue(maxsize=1)

@@ -22,10 +22,34 @@ EPOCH = date(1970, 1, 1)
 # Monday..Sunday traffic factors: weekends and Friday evenings shop more.
 WEEKDAY_FACTOR = np.array([0.95, 0.93, 0.94, 0.97, 1.03, 1.09, 1.09])
 # UTC hour-of-day weights for session starts: a lunch bump and an evening peak.
-HOUR_WEIGHTS = np.array([
-    0.6, 0.4, 0.3, 0.2, 0.2, 0.3, 0.5, 0.8, 1.1, 1.3, 1.4, 1.5,
-    1.7, 1.6, 1.4, 1.4, 1.5, 1.6, 1.8, 2.1, 2.4, 2.5, 2.0, 1.2,
-])
+HOUR_WEIGHTS = np.array(
+    [
+        0.6,
+        0.4,
+        0.3,
+        0.2,
+        0.2,
+        0.3,
+        0.5,
+        0.8,
+        1.1,
+        1.3,
+        1.4,
+        1.5,
+        1.7,
+        1.6,
+        1.4,
+        1.4,
+        1.5,
+        1.6,
+        1.8,
+        2.1,
+        2.4,
+        2.5,
+        2.0,
+        1.2,
+    ]
+)
 # Signups, visitors and paid spend grow this many times from the first day to the last.
 GROWTH_OVER_PERIOD = 3.0
 
@@ -49,9 +73,9 @@ class Calendar:
 
     start: date
     end: date
-    season: np.ndarray      # multiplicative traffic factor (weekday x campaign peaks)
-    growth: np.ndarray      # multiplicative trend, 1 on day 0
-    campaign: np.ndarray    # index into CAMPAIGNS + 1 when in a campaign window, else 0
+    season: np.ndarray  # multiplicative traffic factor (weekday x campaign peaks)
+    growth: np.ndarray  # multiplicative trend, 1 on day 0
+    campaign: np.ndarray  # index into CAMPAIGNS + 1 when in a campaign window, else 0
 
     @property
     def days(self) -> int:

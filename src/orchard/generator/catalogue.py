@@ -20,17 +20,17 @@ from orchard.contract import CHANNELS
 from . import arrow_io as aio
 from .calendar import CAMPAIGNS, US_PER_SECOND, Calendar, campaign_window
 from .planted import ARCHETYPE_CYCLE, ARCHETYPES, CATEGORIES, MAX_PRODUCTS
-from .population import Population, PAID_CHANNELS
+from .population import PAID_CHANNELS, Population
 
 _IMAGE, _LONG_TAIL = ARCHETYPES.index("image"), ARCHETYPES.index("long_tail")
 
 
 @dataclass(frozen=True)
 class ArchetypeProfile:
-    price_factor: tuple[float, float]   # list price / category base price, uniform range
-    cost_ratio: tuple[float, float]     # unit cost / list price, uniform range
-    view_weight: float                  # relative chance of being viewed
-    buy_weight: float                   # relative chance of being bought
+    price_factor: tuple[float, float]  # list price / category base price, uniform range
+    cost_ratio: tuple[float, float]  # unit cost / list price, uniform range
+    view_weight: float  # relative chance of being viewed
+    buy_weight: float  # relative chance of being bought
     quantity_p: tuple[float, float, float]  # P(quantity = 1, 2, 3) on an order line
 
 
@@ -76,8 +76,8 @@ class Products:
     archetype: np.ndarray
     list_cents: np.ndarray
     cost_cents: np.ndarray
-    launch_day: np.ndarray       # day index of launched_at (negative: before the data)
-    last_day: np.ndarray         # day index of discontinued_at, NEVER if on sale
+    launch_day: np.ndarray  # day index of launched_at (negative: before the data)
+    last_day: np.ndarray  # day index of discontinued_at, NEVER if on sale
     view_weight: np.ndarray
     buy_weight: np.ndarray
     ids: pa.Array
@@ -109,34 +109,37 @@ def build_products(n: int, cal: Calendar, rng: np.random.Generator) -> Products:
     list_cents = (np.round(list_price) * 100 - 1).astype(np.int64)  # charm prices: 39.99
     cost_cents = np.round(list_cents * rng.uniform(cost_range[:, 0], cost_range[:, 1])).astype(np.int64)
     view_weight = per_product("view_weight") * rng.lognormal(0.0, 0.25, n)
-    buy_weight = (per_product("buy_weight") * rng.lognormal(0.0, 0.25, n)
-                  * (REFERENCE_PRICE / base) ** PRICE_ELASTICITY)
+    buy_weight = per_product("buy_weight") * rng.lognormal(0.0, 0.25, n) * (REFERENCE_PRICE / base) ** PRICE_ELASTICITY
 
     launch_day, last_day = _launch_and_discontinuation(archetype, cal.days, rng)
     subcategory = rng.integers(0, 4, n)
     brand = np.where(archetype == _IMAGE, 3, rng.integers(0, 3, n))
     cat_names = [CATEGORIES[c] for c in category]
-    brand_names = [BRANDS[c][b] for c, b in zip(cat_names, brand)]
-    sub_names = [SUBCATEGORIES[c][s] for c, s in zip(cat_names, subcategory)]
+    brand_names = [BRANDS[c][b] for c, b in zip(cat_names, brand, strict=True)]
+    sub_names = [SUBCATEGORIES[c][s] for c, s in zip(cat_names, subcategory, strict=True)]
     names = [
         f"{b} {s.replace('_', ' ').title()} {_STYLES[k % len(_STYLES)]} {k}"
-        for b, s, k in zip(brand_names, sub_names, number)
+        for b, s, k in zip(brand_names, sub_names, number, strict=True)
     ]
     product_ids = aio.ids("product", number)
     on_sale = last_day == NEVER
-    t = aio.table("products", {
-        "product_id": product_ids,
-        "product_name": pa.array(names),
-        "category": pa.array(cat_names),
-        "subcategory": pa.array(sub_names),
-        "brand": pa.array(brand_names),
-        "list_price": aio.money(list_cents),
-        "unit_cost": aio.money(cost_cents),
-        "launched_at": aio.dates(cal.start_epoch_day + launch_day),
-        "discontinued_at": aio.dates(cal.start_epoch_day + np.where(on_sale, 0, last_day), ~on_sale),
-    })
-    return Products(category, archetype, list_cents, cost_cents, launch_day, last_day,
-                    view_weight, buy_weight, product_ids, t)
+    t = aio.table(
+        "products",
+        {
+            "product_id": product_ids,
+            "product_name": pa.array(names),
+            "category": pa.array(cat_names),
+            "subcategory": pa.array(sub_names),
+            "brand": pa.array(brand_names),
+            "list_price": aio.money(list_cents),
+            "unit_cost": aio.money(cost_cents),
+            "launched_at": aio.dates(cal.start_epoch_day + launch_day),
+            "discontinued_at": aio.dates(cal.start_epoch_day + np.where(on_sale, 0, last_day), ~on_sale),
+        },
+    )
+    return Products(
+        category, archetype, list_cents, cost_cents, launch_day, last_day, view_weight, buy_weight, product_ids, t
+    )
 
 
 def _launch_and_discontinuation(
@@ -175,8 +178,8 @@ class Coupons:
 
     campaign: list[str]
     coupon_type: list[str]
-    value_cents: np.ndarray      # amount off in cents, or percent * 100 for percent_off
-    min_cents: np.ndarray        # 0 when there is no threshold
+    value_cents: np.ndarray  # amount off in cents, or percent * 100 for percent_off
+    min_cents: np.ndarray  # 0 when there is no threshold
     valid_from_us: np.ndarray
     valid_to_us: np.ndarray
     codes: pa.Array
@@ -214,23 +217,26 @@ def build_coupons(cal: Calendar) -> Coupons:
             if last >= cal.start and first <= cal.end:
                 threshold, save = offers[name]
                 rows.append((f"{name.upper()}-{year}", name, "threshold", save, threshold, first, last, False))
-    code, campaign, ctype, value, minimum, first, last, public = map(list, zip(*rows))
+    code, campaign, ctype, value, minimum, first, last, public = map(list, zip(*rows, strict=True))
     value_cents = np.array(value, dtype=np.int64)
     min_cents = np.array(minimum, dtype=np.int64)
     valid_from = np.array([_instant_us(d) for d in first], dtype=np.int64)
     valid_to = np.array([_instant_us(d, end_of_day=True) for d in last], dtype=np.int64)
     codes = pa.array(code)
-    t = aio.table("coupons", {
-        "coupon_id": aio.ids("coupon", np.arange(1, len(rows) + 1)),
-        "coupon_code": codes,
-        "campaign": pa.array(campaign),
-        "coupon_type": pa.array(ctype),
-        "discount_value": aio.money(value_cents),
-        "min_order_amount": aio.money(min_cents, min_cents > 0),
-        "valid_from": aio.timestamps(valid_from),
-        "valid_to": aio.timestamps(valid_to),
-        "is_public": pa.array(public, pa.bool_()),
-    })
+    t = aio.table(
+        "coupons",
+        {
+            "coupon_id": aio.ids("coupon", np.arange(1, len(rows) + 1)),
+            "coupon_code": codes,
+            "campaign": pa.array(campaign),
+            "coupon_type": pa.array(ctype),
+            "discount_value": aio.money(value_cents),
+            "min_order_amount": aio.money(min_cents, min_cents > 0),
+            "valid_from": aio.timestamps(valid_from),
+            "valid_to": aio.timestamps(valid_to),
+            "is_public": pa.array(public, pa.bool_()),
+        },
+    )
     return Coupons(campaign, ctype, value_cents, min_cents, valid_from, valid_to, codes, t)
 
 
@@ -256,8 +262,7 @@ def build_marketing_spend(population: Population, cal: Calendar, rng: np.random.
     day_idx, channel_idx, campaign_idx, cents = [], [], [], []
     for name in PAID_CHANNELS:
         cac, _, _ = PAID_ECONOMICS[name]
-        acquired = np.bincount(population.signup_day[population.channel == CHANNELS.index(name)],
-                               minlength=cal.days)
+        acquired = np.bincount(population.signup_day[population.channel == CHANNELS.index(name)], minlength=cal.days)
         spend = (acquired + 0.3 * cal.growth) * cac * rng.lognormal(0.0, 0.2, cal.days)
         in_campaign = cal.campaign > 0
         always_on = np.where(in_campaign, spend * (1 - _CAMPAIGN_SPEND_SHARE), spend)
@@ -276,12 +281,14 @@ def build_marketing_spend(population: Population, cal: Calendar, rng: np.random.
     ctr = np.array([PAID_ECONOMICS.get(c, (0, 1.0, 0))[2] for c in CHANNELS])[channel]
     impressions = np.round(spend_cents / 100 / cpm * 1000).astype(np.int64)
     clicks = rng.binomial(impressions, ctr)
-    return aio.table("marketing_spend", {
-        "spend_date": aio.dates(cal.start_epoch_day + day),
-        "channel": aio.labels(CHANNELS, channel),
-        "campaign": aio.labels(("always_on",) + CAMPAIGNS, campaign),
-        "spend_amount": aio.money(spend_cents),
-        "impressions": aio.integers(impressions),
-        "clicks": aio.integers(clicks),
-    })
-
+    return aio.table(
+        "marketing_spend",
+        {
+            "spend_date": aio.dates(cal.start_epoch_day + day),
+            "channel": aio.labels(CHANNELS, channel),
+            "campaign": aio.labels(("always_on",) + CAMPAIGNS, campaign),
+            "spend_amount": aio.money(spend_cents),
+            "impressions": aio.integers(impressions),
+            "clicks": aio.integers(clicks),
+        },
+    )

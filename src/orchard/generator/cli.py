@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -69,20 +68,37 @@ def _parser() -> argparse.ArgumentParser:
         ),
         formatter_class=_HelpFormatter,
     )
-    parser.add_argument("--customers", type=int, default=5000,
-                        help="registered customers; visitors who never sign up are "
-                             f"{PLANTED.visitor_ratio:g}x this, products grow with it (~300 at 5,000)")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=5000,
+        help="registered customers; visitors who never sign up are "
+        f"{PLANTED.visitor_ratio:g}x this, products grow with it (~300 at 5,000)",
+    )
     parser.add_argument("--days", type=int, default=730, help="length of the data period in days")
-    parser.add_argument("--end-date", type=date.fromisoformat, default=DEFAULT_END_DATE,
-                        help="last day of data (YYYY-MM-DD); no event time is later (coupon validity may be)")
+    parser.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=DEFAULT_END_DATE,
+        help="last day of data (YYYY-MM-DD); no event time is later (coupon validity may be)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="random seed")
-    parser.add_argument("--out", type=Path, default=Path("data/raw"),
-                        help="directory for <table>.parquet (created if missing)")
-    parser.add_argument("--dirty-rate", type=float, default=0.002,
-                        help="share of bad rows to inject per table; 0 writes perfectly clean data")
-    parser.add_argument("--manifest", type=Path, default=None,
-                        help="also write the injected dirty-row counts as JSON to this file "
-                             "(must be outside --out, which holds only the tables)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("data/raw"), help="directory for <table>.parquet (created if missing)"
+    )
+    parser.add_argument(
+        "--dirty-rate",
+        type=float,
+        default=0.002,
+        help="share of bad rows to inject per table; 0 writes perfectly clean data",
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="also write the injected dirty-row counts as JSON to this file "
+        "(must be outside --out, which holds only the tables)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -93,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.manifest is not None and args.manifest.resolve().is_relative_to(args.out.resolve()):
         parser.error("--manifest must not be inside --out: the raw directory holds only the tables")
     try:
-        manifest = generate_shop(args.out, args.customers, args.days, args.end_date, args.seed,
-                                 args.dirty_rate, progress=not args.quiet)
+        manifest = generate_shop(
+            args.out, args.customers, args.days, args.end_date, args.seed, args.dirty_rate, progress=not args.quiet
+        )
     except ValueError as exc:
         parser.error(str(exc))
     if args.manifest is not None:
         args.manifest.parent.mkdir(parents=True, exist_ok=True)
         args.manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return 0
-

@@ -16,16 +16,22 @@ from orchard.contract import ORDER_STATUSES, RETURN_REASONS
 
 from .calendar import US_PER_DAY, US_PER_SECOND, Calendar
 from .catalogue import (
-    CATEGORY_RETURN_RATE, FREE_SHIPPING_FROM_CENTS, NEVER, PROFILES, STANDARD_SHIPPING_CENTS, Coupons, Products,
+    CATEGORY_RETURN_RATE,
+    FREE_SHIPPING_FROM_CENTS,
+    NEVER,
+    PROFILES,
+    STANDARD_SHIPPING_CENTS,
+    Coupons,
+    Products,
 )
 from .planted import ARCHETYPES, CATEGORIES
 
-ITEMS_PER_ORDER_P = np.array([0.55, 0.28, 0.12, 0.05])   # 1..4 distinct products
-CANCEL_P = 0.04                      # of orders no planted conversion depends on
+ITEMS_PER_ORDER_P = np.array([0.55, 0.28, 0.12, 0.05])  # 1..4 distinct products
+CANCEL_P = 0.04  # of orders no planted conversion depends on
 PROMO_P = {False: 0.10, True: 0.60}  # share of lines at a promo price, off / on campaign days
 PROMO_PERCENTS = {False: np.array([5, 10, 15]), True: np.array([10, 15, 20, 25, 30])}
 LINE_DISCOUNT_P, LINE_DISCOUNT_RANGE = 0.04, (0.05, 0.15)
-COUPON_USE_P = 0.6                   # an order uses a coupon its customer holds, when one applies
+COUPON_USE_P = 0.6  # an order uses a coupon its customer holds, when one applies
 PUBLIC_CODE_P = {"SAVE5": 0.03, "FREESHIP": 0.02}
 TAX_RATE = 0.06
 ARCHETYPE_RETURN_FACTOR = {"traffic": 0.8, "profit": 1.0, "image": 1.2, "long_tail": 1.0}
@@ -76,15 +82,14 @@ class ProductSampler:
 class Baskets:
     """Products bought per purchase session; orders are numbered in session time order."""
 
-    session: np.ndarray       # session index of each order
-    item_order: np.ndarray    # order index of each item, ascending
-    product: np.ndarray       # product index of each item
-    n_items: np.ndarray       # per order
-    first_item: np.ndarray    # per order: index of its first item
+    session: np.ndarray  # session index of each order
+    item_order: np.ndarray  # order index of each item, ascending
+    product: np.ndarray  # product index of each item
+    n_items: np.ndarray  # per order
+    first_item: np.ndarray  # per order: index of its first item
 
 
-def draw_baskets(purchase: np.ndarray, day: np.ndarray, sampler: ProductSampler,
-                 rng: np.random.Generator) -> Baskets:
+def draw_baskets(purchase: np.ndarray, day: np.ndarray, sampler: ProductSampler, rng: np.random.Generator) -> Baskets:
     session = np.flatnonzero(purchase)
     n_items = rng.choice(len(ITEMS_PER_ORDER_P), len(session), p=ITEMS_PER_ORDER_P) + 1
     item_order = np.repeat(np.arange(len(session)), n_items)
@@ -119,7 +124,7 @@ class Issuances:
     coupon: np.ndarray
     issued_us: np.ndarray
     expires_us: np.ndarray
-    channel: np.ndarray        # index into ISSUE_CHANNELS
+    channel: np.ndarray  # index into ISSUE_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -129,10 +134,10 @@ class Settled:
     customer: np.ndarray
     session: np.ndarray
     ordered_us: np.ndarray
-    status: np.ndarray            # index into ORDER_STATUSES
+    status: np.ndarray  # index into ORDER_STATUSES
     updated_us: np.ndarray
-    coupon: np.ndarray            # coupon index, -1 if none
-    order_discount: np.ndarray    # cents
+    coupon: np.ndarray  # coupon index, -1 if none
+    order_discount: np.ndarray  # cents
     shipping: np.ndarray
     tax: np.ndarray
     item_order: np.ndarray
@@ -145,22 +150,31 @@ class Settled:
     returned_us: np.ndarray
     return_quantity: np.ndarray
     refund: np.ndarray
-    reason: np.ndarray            # index into RETURN_REASONS
+    reason: np.ndarray  # index into RETURN_REASONS
     review_item: np.ndarray
     rating: np.ndarray
     reviewed_us: np.ndarray
 
 
-def settle_orders(baskets: Baskets, ordered_us: np.ndarray, forced: np.ndarray, customer: np.ndarray,
-                  products: Products, coupons: Coupons, issuances: Issuances, cal: Calendar,
-                  rng: np.random.Generator) -> Settled:
+def settle_orders(
+    baskets: Baskets,
+    ordered_us: np.ndarray,
+    forced: np.ndarray,
+    customer: np.ndarray,
+    products: Products,
+    coupons: Coupons,
+    issuances: Issuances,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> Settled:
     item_day = cal.day_of(ordered_us)[baskets.item_order]
     archetype = products.archetype[baskets.product]
     quantity = _quantities(archetype, rng)
     unit_price = _promo_prices(products.list_cents[baskets.product], cal.campaign[item_day] > 0, rng)
     line = quantity * unit_price
-    line_discount = np.where(rng.random(len(line)) < LINE_DISCOUNT_P,
-                             np.round(line * rng.uniform(*LINE_DISCOUNT_RANGE, len(line))), 0).astype(np.int64)
+    line_discount = np.where(
+        rng.random(len(line)) < LINE_DISCOUNT_P, np.round(line * rng.uniform(*LINE_DISCOUNT_RANGE, len(line))), 0
+    ).astype(np.int64)
     gmv = np.bincount(baskets.item_order, weights=line, minlength=len(ordered_us)).astype(np.int64)
 
     first_order = _first_of_customer(customer, ordered_us)
@@ -185,13 +199,29 @@ def settle_orders(baskets: Baskets, ordered_us: np.ndarray, forced: np.ndarray, 
     updated_us = np.where(fully_returned, last_return, updated_us)
     reviews = _reviews(baskets, archetype, delivered_us, returns["item"], cal, rng)
     return Settled(
-        customer=customer, session=baskets.session, ordered_us=ordered_us, status=status, updated_us=updated_us,
-        coupon=coupon, order_discount=discount, shipping=shipping, tax=tax,
-        item_order=baskets.item_order, product=baskets.product, quantity=quantity, unit_price=unit_price,
-        unit_cost=products.cost_cents[baskets.product], item_discount=line_discount,
-        return_item=returns["item"], returned_us=returns["returned_us"], return_quantity=returns["quantity"],
-        refund=returns["refund"], reason=returns["reason"],
-        review_item=reviews["item"], rating=reviews["rating"], reviewed_us=reviews["reviewed_us"],
+        customer=customer,
+        session=baskets.session,
+        ordered_us=ordered_us,
+        status=status,
+        updated_us=updated_us,
+        coupon=coupon,
+        order_discount=discount,
+        shipping=shipping,
+        tax=tax,
+        item_order=baskets.item_order,
+        product=baskets.product,
+        quantity=quantity,
+        unit_price=unit_price,
+        unit_cost=products.cost_cents[baskets.product],
+        item_discount=line_discount,
+        return_item=returns["item"],
+        returned_us=returns["returned_us"],
+        return_quantity=returns["quantity"],
+        refund=returns["refund"],
+        reason=returns["reason"],
+        review_item=reviews["item"],
+        rating=reviews["rating"],
+        reviewed_us=reviews["reviewed_us"],
     )
 
 
@@ -217,8 +247,15 @@ def _first_of_customer(customer: np.ndarray, ordered_us: np.ndarray) -> np.ndarr
     return out
 
 
-def _redeem(customer: np.ndarray, ordered_us: np.ndarray, gmv: np.ndarray, first_order: np.ndarray,
-            coupons: Coupons, issuances: Issuances, rng: np.random.Generator) -> np.ndarray:
+def _redeem(
+    customer: np.ndarray,
+    ordered_us: np.ndarray,
+    gmv: np.ndarray,
+    first_order: np.ndarray,
+    coupons: Coupons,
+    issuances: Issuances,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """The coupon each order applies, -1 for none.
 
     An order may use an issuance of its customer that is live at ordered_at
@@ -226,16 +263,32 @@ def _redeem(customer: np.ndarray, ordered_us: np.ndarray, gmv: np.ndarray, first
     first_order coupon only on the customer's first order; it does with probability
     COUPON_USE_P, taking the one expiring first. An issuance is used once (by the
     earliest order). Orders without one sometimes type a public code."""
-    orders = pd.DataFrame({"order": np.arange(len(gmv)), "customer": customer, "ordered_us": ordered_us,
-                           "gmv": gmv, "first_order": first_order})
-    granted = pd.DataFrame({"issuance": np.arange(len(issuances.coupon)), "customer": issuances.customer,
-                            "coupon": issuances.coupon, "issued_us": issuances.issued_us,
-                            "expires_us": issuances.expires_us})
+    orders = pd.DataFrame(
+        {
+            "order": np.arange(len(gmv)),
+            "customer": customer,
+            "ordered_us": ordered_us,
+            "gmv": gmv,
+            "first_order": first_order,
+        }
+    )
+    granted = pd.DataFrame(
+        {
+            "issuance": np.arange(len(issuances.coupon)),
+            "customer": issuances.customer,
+            "coupon": issuances.coupon,
+            "issued_us": issuances.issued_us,
+            "expires_us": issuances.expires_us,
+        }
+    )
     pairs = orders.merge(granted, on="customer", sort=True)
     is_first_order_coupon = np.array([t == "first_order" for t in coupons.coupon_type])[pairs["coupon"]]
-    live = ((pairs["issued_us"] <= pairs["ordered_us"]) & (pairs["ordered_us"] <= pairs["expires_us"])
-            & (pairs["gmv"] >= coupons.min_cents[pairs["coupon"]])
-            & (~is_first_order_coupon | pairs["first_order"]))
+    live = (
+        (pairs["issued_us"] <= pairs["ordered_us"])
+        & (pairs["ordered_us"] <= pairs["expires_us"])
+        & (pairs["gmv"] >= coupons.min_cents[pairs["coupon"]])
+        & (~is_first_order_coupon | pairs["first_order"])
+    )
     pairs = pairs[live.to_numpy() & (rng.random(len(pairs)) < COUPON_USE_P)]
     pairs = pairs.sort_values(["order", "expires_us", "issuance"]).drop_duplicates("order")
     pairs = pairs.sort_values(["ordered_us", "order"]).drop_duplicates("issuance")
@@ -262,8 +315,9 @@ def _coupon_discount(coupon: np.ndarray, gmv: np.ndarray, coupons: Coupons) -> t
     return np.where(has, amount, 0).astype(np.int64), kind == "free_shipping"
 
 
-def _statuses(ordered_us: np.ndarray, cancelled: np.ndarray, cal: Calendar,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _statuses(
+    ordered_us: np.ndarray, cancelled: np.ndarray, cal: Calendar, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status as of the last instant of data, with the time of the latest change;
     also the delivery time (or NEVER) that returns and reviews start from."""
     n = len(ordered_us)
@@ -279,22 +333,29 @@ def _statuses(ordered_us: np.ndarray, cancelled: np.ndarray, cal: Calendar,
         _STATUS["placed"],
     )
     updated = np.select(
-        [cancelled, delivered <= now, shipped <= now, paid <= now],
-        [cancel_at, delivered, shipped, paid],
-        placed_at,
+        [cancelled, delivered <= now, shipped <= now, paid <= now], [cancel_at, delivered, shipped, paid], placed_at
     )
     delivered_us = np.where(status == _STATUS["delivered"], delivered, NEVER)
     return status, np.maximum(updated, ordered_us + 1), delivered_us
 
 
-def _returns(baskets: Baskets, quantity: np.ndarray, paid: np.ndarray, products: Products,
-             delivered_us: np.ndarray, cal: Calendar, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _returns(
+    baskets: Baskets,
+    quantity: np.ndarray,
+    paid: np.ndarray,
+    products: Products,
+    delivered_us: np.ndarray,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """At most one return per delivered line, 1..15 days after delivery and not after
     the data ends; the refund is the returned units' share of what the line paid."""
     category = products.category[baskets.product]
     archetype = products.archetype[baskets.product]
-    rate = (np.array([CATEGORY_RETURN_RATE[c] for c in CATEGORIES])[category]
-            * np.array([ARCHETYPE_RETURN_FACTOR[a] for a in ARCHETYPES])[archetype])
+    rate = (
+        np.array([CATEGORY_RETURN_RATE[c] for c in CATEGORIES])[category]
+        * np.array([ARCHETYPE_RETURN_FACTOR[a] for a in ARCHETYPES])[archetype]
+    )
     delivered = delivered_us[baskets.item_order]
     returned_us = delivered + rng.integers(US_PER_DAY, 15 * US_PER_DAY, len(rate))
     item = np.flatnonzero((delivered < NEVER) & (rng.random(len(rate)) < rate) & (returned_us <= cal.last_instant_us))
@@ -307,14 +368,24 @@ def _returns(baskets: Baskets, quantity: np.ndarray, paid: np.ndarray, products:
         rng.choice(len(RETURN_REASONS), len(item), p=RETURN_REASON_P[False]),
     )
     return {
-        "item": item, "order": baskets.item_order[item], "returned_us": returned_us[item],
-        "quantity": returned, "refund": paid[item] * returned // q, "reason": reason,
+        "item": item,
+        "order": baskets.item_order[item],
+        "returned_us": returned_us[item],
+        "quantity": returned,
+        "refund": paid[item] * returned // q,
+        "reason": reason,
         "full": (returned == q).astype(float),
     }
 
 
-def _reviews(baskets: Baskets, archetype: np.ndarray, delivered_us: np.ndarray, returned_items: np.ndarray,
-             cal: Calendar, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _reviews(
+    baskets: Baskets,
+    archetype: np.ndarray,
+    delivered_us: np.ndarray,
+    returned_items: np.ndarray,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     delivered = delivered_us[baskets.item_order]
     reviewed_us = delivered + rng.integers(2 * US_PER_DAY, 20 * US_PER_DAY, len(archetype))
     p = np.array([REVIEW_P[a] for a in ARCHETYPES])[archetype]

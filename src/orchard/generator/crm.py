@@ -37,10 +37,10 @@ _ISSUE = {c: i for i, c in enumerate(ISSUE_CHANNELS)}
 @dataclass(frozen=True)
 class Touches:
     customer: np.ndarray
-    campaign: np.ndarray      # index into TOUCH_CAMPAIGNS
-    channel: np.ndarray       # index into TOUCH_CHANNELS
+    campaign: np.ndarray  # index into TOUCH_CAMPAIGNS
+    channel: np.ndarray  # index into TOUCH_CHANNELS
     sent_us: np.ndarray
-    opened_us: np.ndarray     # -1 = null
+    opened_us: np.ndarray  # -1 = null
     clicked_us: np.ndarray
 
 
@@ -59,10 +59,18 @@ class _LastActive:
         return np.where(found, self._key[np.maximum(at, 0)] % self._stride, -1)
 
 
-def issue_coupons(people: ChunkPeople, population: Population, sessions: Sessions, order_customer: np.ndarray,
-                  ordered_us: np.ndarray, coupons: Coupons, cal: Calendar, rng: np.random.Generator) -> Issuances:
-    signed_up = population.signed_up_us[people.lo:people.hi]
-    signup_day = population.signup_day[people.lo:people.hi]
+def issue_coupons(
+    people: ChunkPeople,
+    population: Population,
+    sessions: Sessions,
+    order_customer: np.ndarray,
+    ordered_us: np.ndarray,
+    coupons: Coupons,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> Issuances:
+    signed_up = population.signed_up_us[people.lo : people.hi]
+    signup_day = population.signup_day[people.lo : people.hi]
     last_active = _LastActive(sessions, cal.days)
     parts = [
         _welcome(signed_up, coupons, rng),
@@ -72,8 +80,13 @@ def issue_coupons(people: ChunkPeople, population: Population, sessions: Session
     ]
     local, coupon, issued, expires, channel = (np.concatenate([p[i] for p in parts]) for i in range(5))
     order = np.lexsort((coupon, issued))
-    return Issuances(people.lo + local[order], coupon[order], issued[order],
-                     np.minimum(expires[order], coupons.valid_to_us[coupon[order]]), channel[order])
+    return Issuances(
+        people.lo + local[order],
+        coupon[order],
+        issued[order],
+        np.minimum(expires[order], coupons.valid_to_us[coupon[order]]),
+        channel[order],
+    )
 
 
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -87,24 +100,42 @@ def _welcome(signed_up: np.ndarray, coupons: Coupons, rng: np.random.Generator) 
     local = np.flatnonzero(rng.random(len(signed_up)) < WELCOME_P)
     issued = signed_up[local] + 60 * US_PER_SECOND
     coupon = np.full(len(local), coupons.of_campaign("welcome")[0])
-    return (local, coupon, issued, issued + WELCOME_DAYS * US_PER_DAY,
-            _channels(rng, len(local), {"in_app": 0.6, "email": 0.4}))
+    return (
+        local,
+        coupon,
+        issued,
+        issued + WELCOME_DAYS * US_PER_DAY,
+        _channels(rng, len(local), {"in_app": 0.6, "email": 0.4}),
+    )
 
 
-def _first_order_nudge(signed_up: np.ndarray, signup_day: np.ndarray, order_local: np.ndarray,
-                       ordered_us: np.ndarray, coupons: Coupons, cal: Calendar, rng: np.random.Generator) -> _Part:
+def _first_order_nudge(
+    signed_up: np.ndarray,
+    signup_day: np.ndarray,
+    order_local: np.ndarray,
+    ordered_us: np.ndarray,
+    coupons: Coupons,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> _Part:
     first_order = np.full(len(signed_up), np.iinfo(np.int64).max)
     np.minimum.at(first_order, order_local, ordered_us)
     issue_day = signup_day + NUDGE_AFTER_DAYS
     issued = cal.day_start_us(issue_day) + 10 * US_PER_HOUR + rng.integers(0, 2 * US_PER_HOUR, len(signed_up))
     local = np.flatnonzero((issue_day < cal.days) & (first_order > issued) & (rng.random(len(signed_up)) < NUDGE_P))
     coupon = np.full(len(local), coupons.of_campaign("first_order")[0])
-    return (local, coupon, issued[local], issued[local] + NUDGE_DAYS * US_PER_DAY,
-            _channels(rng, len(local), {"sms": 0.4, "push": 0.3, "email": 0.3}))
+    return (
+        local,
+        coupon,
+        issued[local],
+        issued[local] + NUDGE_DAYS * US_PER_DAY,
+        _channels(rng, len(local), {"sms": 0.4, "push": 0.3, "email": 0.3}),
+    )
 
 
-def _campaign_coupons(signup_day: np.ndarray, last_active: _LastActive, coupons: Coupons, cal: Calendar,
-                      rng: np.random.Generator) -> list[_Part]:
+def _campaign_coupons(
+    signup_day: np.ndarray, last_active: _LastActive, coupons: Coupons, cal: Calendar, rng: np.random.Generator
+) -> list[_Part]:
     parts = []
     everyone = np.arange(len(signup_day))
     for name in CAMPAIGNS:
@@ -115,8 +146,15 @@ def _campaign_coupons(signup_day: np.ndarray, last_active: _LastActive, coupons:
             recent = last_active.before(everyone, day) >= day - CAMPAIGN_ACTIVE_DAYS
             local = np.flatnonzero((signup_day < day) & recent & (rng.random(len(everyone)) < CAMPAIGN_P))
             issued = cal.day_start_us(day) + 9 * US_PER_HOUR + rng.integers(0, 3 * US_PER_HOUR, len(local))
-            parts.append((local, np.full(len(local), coupon), issued, np.full(len(local), coupons.valid_to_us[coupon]),
-                          _channels(rng, len(local), {"push": 0.4, "sms": 0.3, "email": 0.3})))
+            parts.append(
+                (
+                    local,
+                    np.full(len(local), coupon),
+                    issued,
+                    np.full(len(local), coupons.valid_to_us[coupon]),
+                    _channels(rng, len(local), {"push": 0.4, "sms": 0.3, "email": 0.3}),
+                )
+            )
     return parts
 
 
@@ -131,25 +169,40 @@ def month_starts(cal: Calendar) -> list[int]:
     return days
 
 
-def _winback(signup_day: np.ndarray, last_active: _LastActive, coupons: Coupons, cal: Calendar,
-             rng: np.random.Generator) -> list[_Part]:
+def _winback(
+    signup_day: np.ndarray, last_active: _LastActive, coupons: Coupons, cal: Calendar, rng: np.random.Generator
+) -> list[_Part]:
     parts = []
     everyone = np.arange(len(signup_day))
     coupon = coupons.of_campaign("winback")[0]
     low, high = WINBACK_SILENT_DAYS
     for day in month_starts(cal):
         silent = day - last_active.before(everyone, day)
-        local = np.flatnonzero((signup_day < day) & (silent >= low) & (silent <= high)
-                               & (rng.random(len(everyone)) < WINBACK_P))
+        local = np.flatnonzero(
+            (signup_day < day) & (silent >= low) & (silent <= high) & (rng.random(len(everyone)) < WINBACK_P)
+        )
         issued = cal.day_start_us(day) + 10 * US_PER_HOUR + rng.integers(0, US_PER_HOUR, len(local))
-        parts.append((local, np.full(len(local), coupon), issued, issued + WINBACK_DAYS * US_PER_DAY,
-                      _channels(rng, len(local), {"sms": 0.4, "email": 0.5, "customer_service": 0.1})))
+        parts.append(
+            (
+                local,
+                np.full(len(local), coupon),
+                issued,
+                issued + WINBACK_DAYS * US_PER_DAY,
+                _channels(rng, len(local), {"sms": 0.4, "email": 0.5, "customer_service": 0.1}),
+            )
+        )
     return parts
 
 
-def send_touches(people: ChunkPeople, population: Population, issuances: Issuances, coupons: Coupons,
-                 cal: Calendar, rng: np.random.Generator) -> Touches:
-    signup_day = population.signup_day[people.lo:people.hi]
+def send_touches(
+    people: ChunkPeople,
+    population: Population,
+    issuances: Issuances,
+    coupons: Coupons,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> Touches:
+    signup_day = population.signup_day[people.lo : people.hi]
     messaged = issuances.channel != _ISSUE["customer_service"]
     touch_channel_of = np.array([TOUCH_CHANNELS.index(c) if c in TOUCH_CHANNELS else -1 for c in ISSUE_CHANNELS])
     campaign_of_coupon = np.array([TOUCH_CAMPAIGNS.index(c) if c in TOUCH_CAMPAIGNS else -1 for c in coupons.campaign])
@@ -166,7 +219,7 @@ def send_touches(people: ChunkPeople, population: Population, issuances: Issuanc
         channel.append(np.full(len(local), TOUCH_CHANNELS.index("email")))
         sent.append(cal.day_start_us(day) + 9 * US_PER_HOUR + rng.integers(0, US_PER_HOUR, len(local)))
 
-    device = population.device[people.lo:people.hi]
+    device = population.device[people.lo : people.hi]
     app_users = np.flatnonzero(np.isin(device, [DEVICE_TYPES.index("ios_app"), DEVICE_TYPES.index("android_app")]))
     for year in cal.years():
         for name in CAMPAIGNS:
@@ -184,8 +237,9 @@ def send_touches(people: ChunkPeople, population: Population, issuances: Issuanc
     return Touches(customer[order], campaign[order], channel[order], sent[order], opened[order], clicked[order])
 
 
-def _responses(channel: np.ndarray, engagement: np.ndarray, sent: np.ndarray, cal: Calendar,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _responses(
+    channel: np.ndarray, engagement: np.ndarray, sent: np.ndarray, cal: Calendar, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Opens (engaged customers open more) and clicks; -1 where none, or after the data ends."""
     n = len(channel)
     open_p = np.array([OPEN_P[c] for c in TOUCH_CHANNELS])[channel] * engagement

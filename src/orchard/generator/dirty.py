@@ -22,9 +22,9 @@ Donors of different cases are distinct rows, so no row has two defects.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -39,13 +39,24 @@ FUTURE_BASE_US = (date(2099, 1, 1) - EPOCH).days * US_PER_DAY
 # The epoch placeholder of broken exports, before the default earliest_valid_timestamp (1990-01-01).
 PAST_BASE_US = (date(1970, 1, 1) - EPOCH).days * US_PER_DAY
 UNKNOWN_VALUES = {
-    "acquisition_channel": "tiktok_live", "channel": "tiktok_live", "device_type": "smart_tv",
-    "event_type": "app_heartbeat", "status": "on_hold", "reason": "too_expensive",
-    "issue_channel": "wechat", "touch_channel": "whatsapp",
+    "acquisition_channel": "tiktok_live",
+    "channel": "tiktok_live",
+    "device_type": "smart_tv",
+    "event_type": "app_heartbeat",
+    "status": "on_hold",
+    "reason": "too_expensive",
+    "issue_channel": "wechat",
+    "touch_channel": "whatsapp",
 }
 _DIRTY_STREAM = 1_000  # keeps dirty draws apart from the generator's streams (shop.STREAMS)
-ORPHAN_KINDS = {"customer_id": "customer", "order_id": "order", "product_id": "product",
-                "session_id": "session", "order_item_id": "order_item", "coupon_id": "coupon"}
+ORPHAN_KINDS = {
+    "customer_id": "customer",
+    "order_id": "order",
+    "product_id": "product",
+    "session_id": "session",
+    "order_item_id": "order_item",
+    "coupon_id": "coupon",
+}
 
 Rows = Callable[[pa.Table, "Donors"], pa.Table]
 
@@ -62,8 +73,8 @@ class Donors:
 @dataclass(frozen=True)
 class Case:
     name: str
-    rows: Rows | None = None                      # builds appended rows from donors
-    mutate: str | None = None                     # column overwritten with an unknown enum value
+    rows: Rows | None = None  # builds appended rows from donors
+    mutate: str | None = None  # column overwritten with an unknown enum value
     eligible: Callable[[pa.Table], np.ndarray] | None = None  # rows that may be donors
 
 
@@ -90,6 +101,7 @@ def _orphan(column: str) -> Rows:
 
     def rows(t: pa.Table, d: Donors) -> pa.Table:
         return _with(_fresh(t, d), **{column: aio.ids(ORPHAN_KINDS[column], ghost - np.arange(t.num_rows))})
+
     return rows
 
 
@@ -104,12 +116,14 @@ def _quantity(low: int, high: int) -> Rows:
 def _moved_to(base_us: int, primary: str, others: tuple[str, ...]) -> Rows:
     """Fresh rows moved to a year-long span from base_us (same time of day), every
     timestamp of the row shifted alike so their order is kept."""
+
     def rows(t: pa.Table, d: Donors) -> pa.Table:
         t = _fresh(t, d)
         original = pc.cast(t[primary], pa.int64()).to_numpy()
         delta = base_us + original % (365 * US_PER_DAY) - original
         moved = {c: aio.timestamps(pc.cast(t[c], pa.int64()).to_numpy() + delta) for c in (primary, *others)}
         return _with(t, **moved)
+
     return rows
 
 
@@ -119,8 +133,9 @@ def _ended_before_started(t: pa.Table, d: Donors) -> pa.Table:
 
 
 def _older_customer(t: pa.Table, d: Donors) -> pa.Table:
-    return _with(t, email=aio.join("old.", t["email"]), phone=pa.nulls(t.num_rows, pa.string()),
-                 updated_at=t["signed_up_at"])
+    return _with(
+        t, email=aio.join("old.", t["email"]), phone=pa.nulls(t.num_rows, pa.string()), updated_at=t["signed_up_at"]
+    )
 
 
 def _older_order(t: pa.Table, d: Donors) -> pa.Table:
@@ -139,8 +154,11 @@ def _over_returned(t: pa.Table, d: Donors) -> pa.Table:
     pick = d.rng.choice(lines.num_rows, size=min(t.num_rows, lines.num_rows), replace=False)
     lines = lines.take(pick)
     t = _fresh(t.slice(0, lines.num_rows), d)
-    return _with(t, order_item_id=lines["order_item_id"],
-                 quantity=aio.integers(lines["quantity"].to_numpy() + d.rng.integers(1, 3, lines.num_rows)))
+    return _with(
+        t,
+        order_item_id=lines["order_item_id"],
+        quantity=aio.integers(lines["quantity"].to_numpy() + d.rng.integers(1, 3, lines.num_rows)),
+    )
 
 
 def _rating_out_of_range(t: pa.Table, d: Donors) -> pa.Table:
@@ -149,8 +167,11 @@ def _rating_out_of_range(t: pa.Table, d: Donors) -> pa.Table:
 
 def _spend_correction(t: pa.Table, d: Donors) -> pa.Table:
     """A negative spend line, keyed by its own campaign so its key stays unique."""
-    return _with(t, campaign=pa.array(["spend_correction"] * t.num_rows),
-                 spend_amount=aio.money(-d.rng.integers(100, 5000, t.num_rows)))
+    return _with(
+        t,
+        campaign=pa.array(["spend_correction"] * t.num_rows),
+        spend_amount=aio.money(-d.rng.integers(100, 5000, t.num_rows)),
+    )
 
 
 def _column_equals(column: str, values: tuple[str, ...]) -> Callable[[pa.Table], np.ndarray]:
@@ -165,7 +186,8 @@ EXACT_DUPLICATE = Case("exact_duplicate", _duplicate)
 
 CASES: dict[str, tuple[Case, ...]] = {
     "customers": (
-        Case("null_primary_key", _null_key("customer_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("customer_id")),
+        EXACT_DUPLICATE,
         Case("conflicting_duplicate", _older_customer),
         Case("malformed_email", _malformed_email),
         Case("timestamp_too_early:signed_up_at", _moved_to(PAST_BASE_US, "signed_up_at", ("updated_at",))),
@@ -173,7 +195,8 @@ CASES: dict[str, tuple[Case, ...]] = {
     ),
     "products": (Case("null_primary_key", _null_key("product_id")), EXACT_DUPLICATE),
     "sessions": (
-        Case("null_primary_key", _null_key("session_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("session_id")),
+        EXACT_DUPLICATE,
         Case("ended_before_started", _ended_before_started),
         Case("timestamp_in_future:started_at", _moved_to(FUTURE_BASE_US, "started_at", ("ended_at",))),
         Case("timestamp_too_early:started_at", _moved_to(PAST_BASE_US, "started_at", ("ended_at",))),
@@ -181,24 +204,30 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case("unknown_enum:device_type", mutate="device_type"),
     ),
     "events": (
-        Case("null_primary_key", _null_key("event_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("event_id")),
+        EXACT_DUPLICATE,
         Case("orphan:session_id", _orphan("session_id")),
         Case("timestamp_in_future:event_at", _moved_to(FUTURE_BASE_US, "event_at", ())),
         Case("timestamp_too_early:event_at", _moved_to(PAST_BASE_US, "event_at", ())),
         Case("unknown_enum:event_type", mutate="event_type", eligible=_column_equals("event_type", ("page_view",))),
     ),
     "orders": (
-        Case("null_primary_key", _null_key("order_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("order_id")),
+        EXACT_DUPLICATE,
         Case("conflicting_duplicate", _older_order),
         Case("orphan:customer_id", _orphan("customer_id")),
         Case("negative_money:order_discount_amount", _negative_money("order_discount_amount")),
         Case("timestamp_in_future:ordered_at", _moved_to(FUTURE_BASE_US, "ordered_at", ("updated_at",))),
         Case("timestamp_too_early:ordered_at", _moved_to(PAST_BASE_US, "ordered_at", ("updated_at",))),
-        Case("unknown_enum:status", mutate="status",
-             eligible=_column_equals("status", ("placed", "paid", "shipped", "delivered"))),
+        Case(
+            "unknown_enum:status",
+            mutate="status",
+            eligible=_column_equals("status", ("placed", "paid", "shipped", "delivered")),
+        ),
     ),
     "order_items": (
-        Case("null_primary_key", _null_key("order_item_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("order_item_id")),
+        EXACT_DUPLICATE,
         Case("orphan:order_id", _orphan("order_id")),
         Case("orphan:product_id", _orphan("product_id")),
         Case("zero_quantity", _quantity(0, 0)),
@@ -206,7 +235,8 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case("negative_money:unit_price", _negative_money("unit_price")),
     ),
     "returns": (
-        Case("null_primary_key", _null_key("return_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("return_id")),
+        EXACT_DUPLICATE,
         Case("orphan:order_item_id", _orphan("order_item_id")),
         Case("negative_money:refund_amount", _negative_money("refund_amount")),
         Case("quantity_above_ordered", _over_returned),
@@ -214,21 +244,25 @@ CASES: dict[str, tuple[Case, ...]] = {
     ),
     "coupons": (Case("null_primary_key", _null_key("coupon_id")), EXACT_DUPLICATE),
     "coupon_issuances": (
-        Case("null_primary_key", _null_key("issuance_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("issuance_id")),
+        EXACT_DUPLICATE,
         Case("orphan:coupon_id", _orphan("coupon_id")),
         Case("unknown_enum:issue_channel", mutate="issue_channel"),
     ),
     "marketing_touches": (
-        Case("null_primary_key", _null_key("touch_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("touch_id")),
+        EXACT_DUPLICATE,
         Case("unknown_enum:touch_channel", mutate="touch_channel"),
     ),
     "marketing_spend": (
-        Case("null_primary_key", _null_key("spend_date")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("spend_date")),
+        EXACT_DUPLICATE,
         Case("negative_money:spend_amount", _spend_correction, eligible=_column_equals("campaign", ("always_on",))),
     ),
     "experiment_assignments": (Case("null_primary_key", _null_key("anonymous_id")), EXACT_DUPLICATE),
     "reviews": (
-        Case("null_primary_key", _null_key("review_id")), EXACT_DUPLICATE,
+        Case("null_primary_key", _null_key("review_id")),
+        EXACT_DUPLICATE,
         Case("orphan:order_item_id", _orphan("order_item_id")),
         Case("rating_out_of_range", _rating_out_of_range),
     ),
@@ -247,8 +281,14 @@ class DirtyInjector:
         self._seed = seed
         self._seen: set[str] = set()
 
-    def inject(self, name: str, t: pa.Table, batch: int, fresh_ids: Callable[[int], pa.Array] | None,
-               extra: dict[str, pa.Table] | None = None) -> pa.Table:
+    def inject(
+        self,
+        name: str,
+        t: pa.Table,
+        batch: int,
+        fresh_ids: Callable[[int], pa.Array] | None,
+        extra: dict[str, pa.Table] | None = None,
+    ) -> pa.Table:
         if self.rate <= 0 or t.num_rows == 0:
             return t
         rng = np.random.default_rng([self._seed, batch, _DIRTY_STREAM, sorted(TABLES).index(name)])
@@ -264,7 +304,7 @@ class DirtyInjector:
         donors = Donors(rng, fresh_ids, extra or {})
         free = np.ones(len(pool), dtype=bool)
         appended, mutated = [], {}
-        for case, k in zip(cases, wanted):
+        for case, k in zip(cases, wanted, strict=True):
             eligible = free if case.eligible is None else free & case.eligible(pool_rows)
             picked = np.flatnonzero(eligible)[:k]
             free[picked] = False

@@ -36,7 +36,7 @@ from .calendar import Calendar
 from .planted import FUNNEL_STEPS, PLANTED
 from .population import Population
 
-FIRST_ORDER_ON_SIGNUP_SESSION_P = 0.45   # a converter's first order is in the signup session
+FIRST_ORDER_ON_SIGNUP_SESSION_P = 0.45  # a converter's first order is in the signup session
 CHECKOUT_EXPERIMENT = "checkout_button_2025"
 AA_EXPERIMENT = "aa_test"
 
@@ -45,15 +45,15 @@ AA_EXPERIMENT = "aa_test"
 class Assignments:
     experiment_id: str
     anon: np.ndarray
-    treatment: np.ndarray     # bool: variant index 1
+    treatment: np.ndarray  # bool: variant index 1
     assigned_us: np.ndarray
 
 
 @dataclass(frozen=True)
 class Plan:
-    purchase: np.ndarray      # per session (time order)
-    forced: np.ndarray        # purchase required by a planted conversion (never cancelled)
-    depth: np.ndarray         # deepest funnel step reached: 0 session .. 4 purchase
+    purchase: np.ndarray  # per session (time order)
+    forced: np.ndarray  # purchase required by a planted conversion (never cancelled)
+    depth: np.ndarray  # deepest funnel step reached: 0 session .. 4 purchase
     assignments: tuple[Assignments, ...]
 
 
@@ -61,24 +61,30 @@ class Plan:
 class _Blocks:
     """Logged-in sessions grouped by customer, in time order within a customer."""
 
-    order: np.ndarray         # session index of each block position
+    order: np.ndarray  # session index of each block position
     local: np.ndarray
     offset: np.ndarray
     day: np.ndarray
-    start: np.ndarray         # first block position of each chunk-local customer
+    start: np.ndarray  # first block position of each chunk-local customer
     end: np.ndarray
 
 
-def plan_sessions(sessions: Sessions, population: Population, lo: int, cal: Calendar,
-                  rng: np.random.Generator) -> Plan:
+def plan_sessions(sessions: Sessions, population: Population, lo: int, cal: Calendar, rng: np.random.Generator) -> Plan:
     customers = int(sessions.local.max(initial=-1)) + 1
     blocks = _blocks(sessions, customers)
     size = len(blocks.order)
     forced = np.zeros(size, dtype=bool)
     forbidden = np.zeros(size, dtype=bool)
     weight = np.sqrt(cal.season[blocks.day]) * population.purchase_propensity[lo + blocks.local]
-    _plan_first_orders(blocks, weight, population.channel[lo:lo + customers],
-                       population.referrer[lo:lo + customers] >= 0, forced, forbidden, rng)
+    _plan_first_orders(
+        blocks,
+        weight,
+        population.channel[lo : lo + customers],
+        population.referrer[lo : lo + customers] >= 0,
+        forced,
+        forbidden,
+        rng,
+    )
     checkout = _plan_checkout_experiment(blocks, weight, sessions, cal, forced, forbidden, rng)
 
     free = ~forced & ~forbidden
@@ -118,8 +124,15 @@ def _weighted_pick(weight: np.ndarray, starts: np.ndarray, ends: np.ndarray, rng
     return np.clip(np.searchsorted(cumulative, target, side="right") - 1, starts, ends - 1)
 
 
-def _plan_first_orders(blocks: _Blocks, weight: np.ndarray, channel: np.ndarray, referred: np.ndarray,
-                       forced: np.ndarray, forbidden: np.ndarray, rng: np.random.Generator) -> None:
+def _plan_first_orders(
+    blocks: _Blocks,
+    weight: np.ndarray,
+    channel: np.ndarray,
+    referred: np.ndarray,
+    forced: np.ndarray,
+    forbidden: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """Referred customers convert at their channel's referred conversion, the others at
     the rate that keeps the channel's planted conversion (Planted.first_order_probability).
     The first order goes to the signup session or, like any purchase, to a window
@@ -130,18 +143,27 @@ def _plan_first_orders(blocks: _Blocks, weight: np.ndarray, channel: np.ndarray,
     converts = rng.random(customers) < rate
     in_window = blocks.offset < PLANTED.first_order_window_days
     window_end = blocks.start + np.bincount(blocks.local[in_window], minlength=customers)
-    at = np.where(rng.random(customers) < FIRST_ORDER_ON_SIGNUP_SESSION_P, blocks.start,
-                  _weighted_pick(weight, blocks.start, window_end, rng))
+    at = np.where(
+        rng.random(customers) < FIRST_ORDER_ON_SIGNUP_SESSION_P,
+        blocks.start,
+        _weighted_pick(weight, blocks.start, window_end, rng),
+    )
     forced[at[converts]] = True
     _mark(forbidden, blocks.start, np.where(converts, at, window_end))
 
 
-def _plan_checkout_experiment(blocks: _Blocks, weight: np.ndarray, sessions: Sessions, cal: Calendar,
-                              forced: np.ndarray, forbidden: np.ndarray, rng: np.random.Generator) -> Assignments:
+def _plan_checkout_experiment(
+    blocks: _Blocks,
+    weight: np.ndarray,
+    sessions: Sessions,
+    cal: Calendar,
+    forced: np.ndarray,
+    forbidden: np.ndarray,
+    rng: np.random.Generator,
+) -> Assignments:
     truth = PLANTED.experiments[CHECKOUT_EXPERIMENT]
     first_day, last_day = (cal.days - 1 - d for d in truth.window_days_before_end)
-    eligible = ((blocks.offset >= PLANTED.first_order_window_days)
-                & (blocks.day >= first_day) & (blocks.day <= last_day))
+    eligible = (blocks.offset >= PLANTED.first_order_window_days) & (blocks.day >= first_day) & (blocks.day <= last_day)
     candidates = np.flatnonzero(eligible)
     local, first = np.unique(blocks.local[candidates], return_index=True)
     assigned = candidates[first]

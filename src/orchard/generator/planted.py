@@ -8,9 +8,9 @@ the raw files against it within sampling error. Definitions follow
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from orchard.contract import CHANNELS
 
@@ -26,10 +26,26 @@ ARCHETYPES: tuple[str, ...] = ("traffic", "profit", "image", "long_tail")
 # each category's shares stable: 1 image (5%, inside the price top decile the
 # `image` rule needs), 3 traffic, 4 profit, 12 long tail in every 20 products.
 ARCHETYPE_CYCLE: tuple[str, ...] = (
-    "image", "traffic", "profit", "long_tail", "long_tail",
-    "profit", "traffic", "long_tail", "long_tail", "profit",
-    "long_tail", "traffic", "long_tail", "long_tail", "profit",
-    "long_tail", "long_tail", "long_tail", "long_tail", "long_tail",
+    "image",
+    "traffic",
+    "profit",
+    "long_tail",
+    "long_tail",
+    "profit",
+    "traffic",
+    "long_tail",
+    "long_tail",
+    "profit",
+    "long_tail",
+    "traffic",
+    "long_tail",
+    "long_tail",
+    "profit",
+    "long_tail",
+    "long_tail",
+    "long_tail",
+    "long_tail",
+    "long_tail",
 )
 MAX_PRODUCTS = 2000
 PRODUCT_ID_WIDTH = 5
@@ -102,8 +118,9 @@ class Planted:
     def referred_conversion(self, signup_mix: Mapping[str, float]) -> float:
         """P(first order within the window | referred), pooled over a channel mix."""
         referred = {c: share * self.referral_rate.get(c, 0.0) for c, share in signup_mix.items()}
-        return (sum(w * self.referred_first_order_conversion[c] for c, w in referred.items() if w)
-                / sum(referred.values()))
+        return sum(w * self.referred_first_order_conversion[c] for c, w in referred.items() if w) / sum(
+            referred.values()
+        )
 
     def funnel_reach(self, step: str) -> float:
         """P(session reaches `step`): the product of the step rates up to it."""
@@ -114,9 +131,18 @@ class Planted:
 
 
 _FIRST_ORDER_CONVERSION = {
-    "organic_search": 0.30, "paid_search": 0.45, "social": 0.20, "feed_ads": 0.25,
-    "content": 0.22, "kol": 0.35, "referral": 0.40, "email": 0.38, "push": 0.33,
-    "sms": 0.28, "affiliate": 0.32, "direct": 0.36,
+    "organic_search": 0.30,
+    "paid_search": 0.45,
+    "social": 0.20,
+    "feed_ads": 0.25,
+    "content": 0.22,
+    "kol": 0.35,
+    "referral": 0.40,
+    "email": 0.38,
+    "push": 0.33,
+    "sms": 0.28,
+    "affiliate": 0.32,
+    "direct": 0.36,
 }
 assert set(_FIRST_ORDER_CONVERSION) == set(CHANNELS)
 
@@ -138,37 +164,35 @@ _REFERRALS: dict[str, tuple[float, float]] = {
 assert set(_REFERRALS) <= set(CHANNELS)
 for _channel, (_rate, _conversion) in _REFERRALS.items():  # the mixture must stay a probability
     _planted = _FIRST_ORDER_CONVERSION[_channel]
-    assert (_conversion == _planted if _rate == 1.0
-            else 0.0 <= (_planted - _rate * _conversion) / (1.0 - _rate) <= 1.0), _channel
+    assert (
+        _conversion == _planted if _rate == 1.0 else 0.0 <= (_planted - _rate * _conversion) / (1.0 - _rate) <= 1.0
+    ), _channel
 
 PLANTED = Planted(
     retention=MappingProxyType({1: 0.35, 3: 0.25, 7: 0.18, 14: 0.13, 30: 0.10}),
-    funnel=MappingProxyType(
-        {"product_view": 0.65, "add_to_cart": 0.35, "begin_checkout": 0.55, "purchase": 0.60}
-    ),
+    funnel=MappingProxyType({"product_view": 0.65, "add_to_cart": 0.35, "begin_checkout": 0.55, "purchase": 0.60}),
     first_order_conversion=MappingProxyType({c: _FIRST_ORDER_CONVERSION[c] for c in CHANNELS}),
     first_order_window_days=30,
     referral_rate=MappingProxyType({c: rate for c, (rate, _) in _REFERRALS.items()}),
     referred_first_order_conversion=MappingProxyType({c: conv for c, (_, conv) in _REFERRALS.items()}),
-    experiments=MappingProxyType({
-        "checkout_button_2025": ExperimentTruth(
-            experiment_id="checkout_button_2025",
-            variants=("control", "treatment"),
-            conversion=MappingProxyType({"control": 0.35, "treatment": 0.42}),
-            window_days_before_end=(89, 15),
-            population="customers at their first logged-in session in the window, "
-                       "30 or more days after signup",
-        ),
-        "aa_test": ExperimentTruth(
-            experiment_id="aa_test",
-            variants=("control", "treatment"),
-            conversion=None,
-            window_days_before_end=(150, 91),
-            population="every visitor at their first session in the window",
-        ),
-    }),
-    product_archetypes=MappingProxyType(
-        {product_id(k): product_archetype(k) for k in range(1, MAX_PRODUCTS + 1)}
+    experiments=MappingProxyType(
+        {
+            "checkout_button_2025": ExperimentTruth(
+                experiment_id="checkout_button_2025",
+                variants=("control", "treatment"),
+                conversion=MappingProxyType({"control": 0.35, "treatment": 0.42}),
+                window_days_before_end=(89, 15),
+                population="customers at their first logged-in session in the window, 30 or more days after signup",
+            ),
+            "aa_test": ExperimentTruth(
+                experiment_id="aa_test",
+                variants=("control", "treatment"),
+                conversion=None,
+                window_days_before_end=(150, 91),
+                population="every visitor at their first session in the window",
+            ),
+        }
     ),
+    product_archetypes=MappingProxyType({product_id(k): product_archetype(k) for k in range(1, MAX_PRODUCTS + 1)}),
     visitor_ratio=3.0,
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 import pyarrow as pa
 
 from orchard.contract import CHANNELS, DEVICE_TYPES
@@ -53,20 +52,19 @@ class Population:
 
     signed_up_us: np.ndarray
     signup_day: np.ndarray
-    channel: np.ndarray          # index into CHANNELS
-    referrer: np.ndarray         # index of the inviting customer, -1 if none
-    engagement: np.ndarray       # multiplies the retention curve; mean 1, at most 2
+    channel: np.ndarray  # index into CHANNELS
+    referrer: np.ndarray  # index of the inviting customer, -1 if none
+    engagement: np.ndarray  # multiplies the retention curve; mean 1, at most 2
     purchase_propensity: np.ndarray  # multiplies the chance a free session buys; mean 1
-    device: np.ndarray           # index into DEVICE_TYPES of the signup device
-    country: np.ndarray          # index into COUNTRIES
+    device: np.ndarray  # index into DEVICE_TYPES of the signup device
+    country: np.ndarray  # index into COUNTRIES
 
     @property
     def size(self) -> int:
         return len(self.signed_up_us)
 
 
-def build_population(n: int, cal: Calendar, rng: np.random.Generator,
-                     referral_rng: np.random.Generator) -> Population:
+def build_population(n: int, cal: Calendar, rng: np.random.Generator, referral_rng: np.random.Generator) -> Population:
     """Signups follow growth x seasonality. Engagement is 2 * Beta(2, 2): mean 1 and
     bounded by 2, so engagement x retention curve stays a probability and the
     cohort-level retention equals the curve exactly in expectation. A customer of
@@ -111,19 +109,26 @@ def customers_table(population: Population, lo: int, hi: int, cal: Calendar, rng
     city = city_first[country] + np.floor(rng.random(n) * city_count[country]).astype(np.int64)
     age_days = rng.integers(18 * 365, 70 * 365, n)
     referrer = population.referrer[lo:hi]
-    profile_change = np.maximum(rng.exponential(PROFILE_UPDATE_MEAN_DAYS * US_PER_DAY, n).astype(np.int64),
-                                US_PER_SECOND)
-    return aio.table("customers", {
-        "customer_id": aio.ids("customer", number),
-        "signed_up_at": aio.timestamps(signed_up),
-        "email": aio.join("user", pa.array(number).cast(pa.string()), "@example.com"),
-        "phone": aio.join(aio.labels(CALLING_CODES, country), " ", aio.integers(
-            rng.integers(10**9, 10**10, n), rng.random(n) < PHONE_P).cast(pa.string())),
-        "country": aio.labels(COUNTRIES, country),
-        "city": aio.labels([c for cities in CITIES for c in cities], city, rng.random(n) < CITY_P),
-        "birth_date": aio.dates(signed_up // US_PER_DAY - age_days, rng.random(n) < BIRTH_DATE_P),
-        "acquisition_channel": aio.labels(CHANNELS, population.channel[lo:hi]),
-        "referrer_customer_id": aio.ids("customer", referrer + 1, referrer >= 0),
-        "anonymous_id": aio.ids("anonymous", number),
-        "updated_at": aio.timestamps(np.minimum(signed_up + profile_change, cal.last_instant_us)),
-    })
+    profile_change = np.maximum(
+        rng.exponential(PROFILE_UPDATE_MEAN_DAYS * US_PER_DAY, n).astype(np.int64), US_PER_SECOND
+    )
+    return aio.table(
+        "customers",
+        {
+            "customer_id": aio.ids("customer", number),
+            "signed_up_at": aio.timestamps(signed_up),
+            "email": aio.join("user", pa.array(number).cast(pa.string()), "@example.com"),
+            "phone": aio.join(
+                aio.labels(CALLING_CODES, country),
+                " ",
+                aio.integers(rng.integers(10**9, 10**10, n), rng.random(n) < PHONE_P).cast(pa.string()),
+            ),
+            "country": aio.labels(COUNTRIES, country),
+            "city": aio.labels([c for cities in CITIES for c in cities], city, rng.random(n) < CITY_P),
+            "birth_date": aio.dates(signed_up // US_PER_DAY - age_days, rng.random(n) < BIRTH_DATE_P),
+            "acquisition_channel": aio.labels(CHANNELS, population.channel[lo:hi]),
+            "referrer_customer_id": aio.ids("customer", referrer + 1, referrer >= 0),
+            "anonymous_id": aio.ids("anonymous", number),
+            "updated_at": aio.timestamps(np.minimum(signed_up + profile_change, cal.last_instant_us)),
+        },
+    )

@@ -27,31 +27,59 @@ from .calendar import SECONDS_PER_DAY, US_PER_DAY, US_PER_SECOND
 from .commerce import Baskets, ProductSampler
 
 SEARCH_TERMS: tuple[str, ...] = (
-    "summer dress", "linen shirt", "running shoes", "rain jacket", "vitamin c serum", "sunscreen",
-    "lipstick", "shampoo", "bed sheets", "coffee mug", "storage box", "scented candle",
-    "wireless earbuds", "phone case", "usb c charger", "smart plug", "green tea", "coffee beans",
-    "granola", "dark chocolate", "building blocks", "plush bear", "jigsaw puzzle", "kite",
-    "618 deals", "double 11", "gift ideas",
+    "summer dress",
+    "linen shirt",
+    "running shoes",
+    "rain jacket",
+    "vitamin c serum",
+    "sunscreen",
+    "lipstick",
+    "shampoo",
+    "bed sheets",
+    "coffee mug",
+    "storage box",
+    "scented candle",
+    "wireless earbuds",
+    "phone case",
+    "usb c charger",
+    "smart plug",
+    "green tea",
+    "coffee beans",
+    "granola",
+    "dark chocolate",
+    "building blocks",
+    "plush bear",
+    "jigsaw puzzle",
+    "kite",
+    "618 deals",
+    "double 11",
+    "gift ideas",
 )
-SECONDS_PER_EVENT = 40.0   # mean gap between events; a session lasts ~ its event count x this
+SECONDS_PER_EVENT = 40.0  # mean gap between events; a session lasts ~ its event count x this
 MAX_SESSION_SECONDS = 3 * 3600
 _T = {name: i for i, name in enumerate(EVENT_TYPES)}
 
 
 @dataclass(frozen=True)
 class Tracking:
-    session: np.ndarray       # per event, in (session, time) order
+    session: np.ndarray  # per event, in (session, time) order
     event_type: np.ndarray
-    product: np.ndarray       # -1 = null
-    order: np.ndarray         # -1 = null
-    query: np.ndarray         # -1 = null
+    product: np.ndarray  # -1 = null
+    order: np.ndarray  # -1 = null
+    query: np.ndarray  # -1 = null
     event_us: np.ndarray
-    ended_us: np.ndarray      # per session
-    ordered_us: np.ndarray    # per order
+    ended_us: np.ndarray  # per session
+    ordered_us: np.ndarray  # per order
 
 
-def build_events(sessions: Sessions, depth: np.ndarray, baskets: Baskets, signed_up_us: np.ndarray,
-                 viewer: ProductSampler, rng: np.random.Generator) -> Tracking:
+def build_events(
+    sessions: Sessions,
+    depth: np.ndarray,
+    baskets: Baskets,
+    signed_up_us: np.ndarray,
+    viewer: ProductSampler,
+    rng: np.random.Generator,
+) -> Tracking:
     """`signed_up_us` is per session: the customer's signup time for signup sessions."""
     n = sessions.count
     purchase = depth == 4
@@ -104,7 +132,7 @@ def _lay_out(counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """Session, kind and position-within-kind of every event, ordered by session,
     then kind (in list order), then position: each event is written straight to
     its slot, which is cheaper than sorting tens of millions of events."""
-    per_kind = np.stack(counts)                          # kinds x sessions
+    per_kind = np.stack(counts)  # kinds x sessions
     per_session = per_kind.sum(axis=0)
     session_first = np.cumsum(per_session) - per_session
     kind_first = np.cumsum(per_kind, axis=0) - per_kind  # offset of a kind inside its session
@@ -124,9 +152,19 @@ def _lay_out(counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return session, kind, position
 
 
-def _products(session: np.ndarray, kind: np.ndarray, position: np.ndarray, names: list[str], views: np.ndarray,
-              items: np.ndarray, order_of: np.ndarray, baskets: Baskets, sessions: Sessions,
-              viewer: ProductSampler, rng: np.random.Generator) -> np.ndarray:
+def _products(
+    session: np.ndarray,
+    kind: np.ndarray,
+    position: np.ndarray,
+    names: list[str],
+    views: np.ndarray,
+    items: np.ndarray,
+    order_of: np.ndarray,
+    baskets: Baskets,
+    sessions: Sessions,
+    viewer: ProductSampler,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Product of each event: views of a purchase session start with its basket,
     other views are drawn by view weight; carts and removals reuse the session's
     first viewed products; a stray cart has a product of its own."""
@@ -139,7 +177,7 @@ def _products(session: np.ndarray, kind: np.ndarray, position: np.ndarray, names
     viewed[from_basket] = baskets.product[basket_index]
     product[is_view] = viewed
 
-    first_view = np.cumsum(views) - views   # index of each session's first view among view events
+    first_view = np.cumsum(views) - views  # index of each session's first view among view events
     for name, offset in (("add_to_cart", position), ("remove_from_cart", np.zeros_like(position))):
         is_kind = kind == names.index(name)
         product[is_kind] = viewed[first_view[session[is_kind]] + offset[is_kind]]
@@ -148,20 +186,29 @@ def _products(session: np.ndarray, kind: np.ndarray, position: np.ndarray, names
     return product
 
 
-def _session_ends(sessions: Sessions, events: np.ndarray, signed_up_us: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+def _session_ends(
+    sessions: Sessions, events: np.ndarray, signed_up_us: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Duration ~ 10 s + Gamma(events, 40 s), at most 3 hours and never past 23:59:59;
     a signup session lasts at least 30 s past the signup."""
     seconds = 10 + rng.gamma(events, SECONDS_PER_EVENT)
     duration = (np.minimum(seconds, MAX_SESSION_SECONDS) * US_PER_SECOND).astype(np.int64)
-    duration = np.where(sessions.is_signup,
-                        np.maximum(duration, signed_up_us - sessions.start_us + 30 * US_PER_SECOND), duration)
+    duration = np.where(
+        sessions.is_signup, np.maximum(duration, signed_up_us - sessions.start_us + 30 * US_PER_SECOND), duration
+    )
     midnight = (sessions.start_us // US_PER_DAY) * US_PER_DAY + (SECONDS_PER_DAY - 1) * US_PER_SECOND
     return np.minimum(sessions.start_us + duration, midnight)
 
 
-def _event_times(session: np.ndarray, kind: np.ndarray, names: list[str], start_us: np.ndarray,
-                 ended_us: np.ndarray, signed_up_us: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _event_times(
+    session: np.ndarray,
+    kind: np.ndarray,
+    names: list[str],
+    start_us: np.ndarray,
+    ended_us: np.ndarray,
+    signed_up_us: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Landing at the start, signup at signed_up_at, the rest at sorted uniform times
     after the start (after the signup in a signup session), in event order.
 

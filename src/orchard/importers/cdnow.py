@@ -68,15 +68,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from orchard.importers.io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
-from orchard.contract import REQUIRED_TABLES
+from orchard import cli
+from orchard.importers import add_import_options, buyers_as_customers, run_import
+from orchard.io import ImporterError, check_out_dir, cost_cents, to_cents, write_tables
 from orchard.paths import SHARED_DATA
 
 DATA_DIR = SHARED_DATA / "cdnow"
@@ -88,7 +89,6 @@ PRODUCT_ID = "CD"
 PRODUCT_CATEGORY = "music"
 EMAIL_DOMAIN = "cdnow.invalid"
 COUNTRY = "US"
-ACQUISITION_CHANNEL = "direct"
 
 
 @dataclass(frozen=True)
@@ -145,12 +145,14 @@ def read_purchases(source: Path) -> pd.DataFrame:
         cds_count = cds.astype("int64")
     except ValueError as error:
         raise ImporterError(f"{source}: {error}") from error
-    return pd.DataFrame({
-        "customer_id": customer.astype("string"),
-        "purchase_date": purchase_date,
-        "cds": cds_count,
-        "dollars_cents": to_cents(dollars),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": customer.astype("string"),
+            "purchase_date": purchase_date,
+            "cds": cds_count,
+            "dollars_cents": to_cents(dollars),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- mapping
@@ -160,8 +162,11 @@ def order_ids(purchases: pd.DataFrame) -> pd.Series:
     """'<customer_id>-<yyyymmdd>-<n>', n numbering a customer's rows of one day in file order."""
     n = purchases.groupby(["customer_id", "purchase_date"], sort=False).cumcount() + 1
     return (
-        purchases["customer_id"] + "-" + purchases["purchase_date"].dt.strftime("%Y%m%d").astype("string")
-        + "-" + n.astype("string")
+        purchases["customer_id"]
+        + "-"
+        + purchases["purchase_date"].dt.strftime("%Y%m%d").astype("string")
+        + "-"
+        + n.astype("string")
     )
 
 
@@ -175,64 +180,58 @@ def median_cd_price_cents(purchases: pd.DataFrame) -> int:
 
 
 def build_orders(purchases: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": purchases["order_id"],
-        "customer_id": purchases["customer_id"],
-        "session_id": None,
-        "ordered_at": purchases["purchase_date"],
-        "status": "delivered",
-        "coupon_code": None,
-        "order_discount_amount": 0,
-        "shipping_amount": 0,
-        "tax_amount": 0,
-        "updated_at": purchases["purchase_date"],
-    })
+    return pd.DataFrame(
+        {
+            "order_id": purchases["order_id"],
+            "customer_id": purchases["customer_id"],
+            "session_id": None,
+            "ordered_at": purchases["purchase_date"],
+            "status": "delivered",
+            "coupon_code": None,
+            "order_discount_amount": 0,
+            "shipping_amount": 0,
+            "tax_amount": 0,
+            "updated_at": purchases["purchase_date"],
+        }
+    )
 
 
 def build_order_items(purchases: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_item_id": purchases["order_id"] + "-1",
-        "order_id": purchases["order_id"],
-        "product_id": PRODUCT_ID,
-        "quantity": 1,
-        "unit_price": purchases["dollars_cents"],
-        "unit_cost": cost_cents(purchases["dollars_cents"], assumed_cost_ratio),
-        "item_discount_amount": 0,
-    })
+    return pd.DataFrame(
+        {
+            "order_item_id": purchases["order_id"] + "-1",
+            "order_id": purchases["order_id"],
+            "product_id": PRODUCT_ID,
+            "quantity": 1,
+            "unit_price": purchases["dollars_cents"],
+            "unit_cost": cost_cents(purchases["dollars_cents"], assumed_cost_ratio),
+            "item_discount_amount": 0,
+        }
+    )
 
 
 def build_customers(purchases: pd.DataFrame) -> pd.DataFrame:
     first = purchases.groupby("customer_id", sort=True)["purchase_date"].min()
     customer_id = first.index.to_series().astype("string").reset_index(drop=True)
     signed_up_at = first.reset_index(drop=True)
-    return pd.DataFrame({
-        "customer_id": customer_id,
-        "signed_up_at": signed_up_at,
-        "email": "customer-" + customer_id + "@" + EMAIL_DOMAIN,
-        "phone": None,
-        "country": COUNTRY,
-        "city": None,
-        "birth_date": None,
-        "acquisition_channel": ACQUISITION_CHANNEL,
-        "referrer_customer_id": None,
-        "anonymous_id": None,
-        "updated_at": signed_up_at,
-    })
+    return buyers_as_customers(customer_id, signed_up_at, COUNTRY, EMAIL_DOMAIN)
 
 
 def build_products(purchases: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:
     list_price = pd.Series([median_cd_price_cents(purchases)], dtype="Int64")
-    return pd.DataFrame({
-        "product_id": [PRODUCT_ID],
-        "product_name": ["CD"],
-        "category": [PRODUCT_CATEGORY],
-        "subcategory": [None],
-        "brand": [None],
-        "list_price": list_price,
-        "unit_cost": cost_cents(list_price, assumed_cost_ratio),
-        "launched_at": [purchases["purchase_date"].min()],
-        "discontinued_at": [None],
-    })
+    return pd.DataFrame(
+        {
+            "product_id": [PRODUCT_ID],
+            "product_name": ["CD"],
+            "category": [PRODUCT_CATEGORY],
+            "subcategory": [None],
+            "brand": [None],
+            "list_price": list_price,
+            "unit_cost": cost_cents(list_price, assumed_cost_ratio),
+            "launched_at": [purchases["purchase_date"].min()],
+            "discontinued_at": [None],
+        }
+    )
 
 
 def keep_until(purchases: pd.DataFrame, until: date | None) -> pd.DataFrame:
@@ -243,7 +242,7 @@ def keep_until(purchases: pd.DataFrame, until: date | None) -> pd.DataFrame:
 
 
 def build_tables(
-    purchases: pd.DataFrame, until: date | None = None, assumed_cost_ratio: float = 0.0,
+    purchases: pd.DataFrame, until: date | None = None, assumed_cost_ratio: float = 0.0
 ) -> dict[str, pd.DataFrame]:
     """The four required contract tables from the purchases (pure: no I/O)."""
     kept = keep_until(purchases.assign(order_id=order_ids(purchases)), until)
@@ -302,40 +301,31 @@ def iso_date(text: str) -> date:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-import-cdnow",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = cli.parser("orchard-import-cdnow", __doc__)
+    parser.add_argument(
+        "--master", action="store_true", help="default --source to the full master file instead of the 1/10 sample"
     )
-    parser.add_argument("--source", type=Path, default=None,
-                        help=f"CDNOW file, sample or master format. Default: {DEFAULT_SAMPLE} "
-                             f"(with --master: {DEFAULT_MASTER})")
-    parser.add_argument("--master", action="store_true",
-                        help="default --source to the full master file instead of the 1/10 sample")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="raw directory to write customers/products/orders/order_items.parquet into")
-    parser.add_argument("--until", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                        help="keep only purchases on or before this date (e.g. 1997-09-30 for calibration)")
-    parser.add_argument("--assumed-cost-ratio", type=cost_ratio, default=0.0, metavar="RATIO",
-                        help="unit_cost = RATIO x price (0..1). Default 0.0: cost unknown, written as 0.00")
-    parser.add_argument("--replace", action="store_true",
-                        help="remove contract table files already in --out before writing")
+    parser.add_argument(
+        "--until",
+        type=iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="keep only purchases on or before this date (e.g. 1997-09-30 for calibration)",
+    )
+    source_help = f"CDNOW file, sample or master format. Default: {DEFAULT_SAMPLE} (with --master: {DEFAULT_MASTER})"
+    add_import_options(parser, None, source_help)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     source = args.source or (DEFAULT_MASTER if args.master else DEFAULT_SAMPLE)
-    try:
-        summary, _ = import_cdnow(source, args.out, args.until, args.assumed_cost_ratio, args.replace)
-    except ImporterError as error:
-        print(f"import_cdnow: error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {', '.join(REQUIRED_TABLES)} from {source} to {args.out}")
-    for name, value in asdict(summary).items():
-        shown = f"{value:,}" if isinstance(value, int) else str(value)
-        print(f"  {name:<18}{shown:>14}")
-    return 0
+    return run_import(
+        "import_cdnow",
+        lambda: import_cdnow(source, args.out, args.until, args.assumed_cost_ratio, args.replace),
+        args.out,
+        source,
+    )
 
 
 if __name__ == "__main__":

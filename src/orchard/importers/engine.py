@@ -20,10 +20,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from orchard.importers.io import arrow_schema
-from orchard.importers.mapping import LINE_COLUMN, LINE_IN_GROUP_COLUMN, Mapping, MappingError, Source, quote_identifier
-from orchard.importers.parsing import parser_for, parse_column
 from orchard.contract import SQL_TYPES, TABLES
+from orchard.importers.mapping import LINE_COLUMN, LINE_IN_GROUP_COLUMN, Mapping, MappingError, Source, quote_identifier
+from orchard.importers.parsing import parse_column, parser_for
+from orchard.io import arrow_schema
 
 
 @dataclass
@@ -58,7 +58,7 @@ def read_source(source: Source, in_dir: Path) -> tuple[pd.DataFrame, list[Path]]
             raise MappingError(f"{path}: cannot read as CSV ({message})") from error
         frames.append(frame)
     columns = list(frames[0].columns)
-    for path, frame in zip(files[1:], frames[1:]):
+    for path, frame in zip(files[1:], frames[1:], strict=True):
         if list(frame.columns) != columns:
             raise MappingError(f"{path.name}: header differs from {files[0].name}; export all files the same way")
     text = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -83,8 +83,14 @@ def fill_continuation(text: pd.DataFrame, source: Source, file: Path) -> pd.Data
     return numbered
 
 
-def type_source(text: pd.DataFrame, written: pd.DataFrame, source: Source, mapping: Mapping, file: Path,
-                unparseable: dict[tuple[str, str], int]) -> pa.Table:
+def type_source(
+    text: pd.DataFrame,
+    written: pd.DataFrame,
+    source: Source,
+    mapping: Mapping,
+    file: Path,
+    unparseable: dict[tuple[str, str], int],
+) -> pa.Table:
     """The source as an Arrow table: typed columns parsed, the others text. `text` is after the
     continuation fill, `written` as in the file: a bad cell counts once, not once per row it fills."""
     arrays: dict[str, pa.Array] = {}

@@ -30,19 +30,22 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from orchard.importers.io import ImporterError, check_out_dir, write_arrow_tables
+from orchard import cli
 from orchard.importers.engine import ImportResult, run_mapping
 from orchard.importers.mapping import load_mapping
+from orchard.io import ImporterError, check_out_dir, write_arrow_tables
 
 
-def import_export(mapping_path: Path, in_dir: Path, out_dir: Path | None, replace: bool = False,
-                  show_progress: bool = False) -> ImportResult:
+def import_export(
+    mapping_path: Path, in_dir: Path, out_dir: Path | None, replace: bool = False, show_progress: bool = False
+) -> ImportResult:
     """Run the mapping on in_dir and write the contract tables to out_dir (when given)."""
     mapping = load_mapping(mapping_path)
     if out_dir is not None:
         check_out_dir(out_dir, replace)  # fail before reading anything
     steps = len(mapping.sources) + len(mapping.tables) + 1
     with tqdm(total=steps, disable=not show_progress, unit="step", file=sys.stderr, leave=False) as bar:
+
         def step(label: str) -> None:
             bar.set_description(label)
             bar.update(1)
@@ -65,16 +68,23 @@ def print_report(result: ImportResult, out_dir: Path) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-import-export",description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mapping", type=Path, required=True, help="the export format's mapping, e.g. mappings/shopify.yml")
-    parser.add_argument("--in", dest="in_dir", type=Path, required=True, metavar="DIR",
-                        help="directory holding the export's CSV files")
-    parser.add_argument("--out", type=Path, required=True, metavar="RAW_DIR",
-                        help="raw directory to write the contract tables into (<table>.parquet)")
-    parser.add_argument("--replace", action="store_true",
-                        help="remove contract table files already in --out before writing")
+    parser = cli.parser("orchard-import-export", __doc__)
+    parser.add_argument(
+        "--mapping", type=Path, required=True, help="the export format's mapping, e.g. mappings/shopify.yml"
+    )
+    parser.add_argument(
+        "--in", dest="in_dir", type=Path, required=True, metavar="DIR", help="directory holding the export's CSV files"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="RAW_DIR",
+        help="raw directory to write the contract tables into (<table>.parquet)",
+    )
+    parser.add_argument(
+        "--replace", action="store_true", help="remove contract table files already in --out before writing"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -84,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = import_export(args.mapping, args.in_dir, args.out, args.replace, show_progress=not args.quiet)
     except ImporterError as error:
-        print(f"import_export: error: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2, prefix="import_export: error")
     print_report(result, args.out)
     return 0
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from orchard.importers.io import ImporterError
 from orchard.contract import TABLES
+from orchard.io import ImporterError
 
 SOURCE_TYPES: tuple[str, ...] = ("money", "integer", "timestamp", "date", "boolean")
 # Helper columns the engine adds to every source row, usable in `where` and `sql`.
@@ -100,8 +100,11 @@ def _column_expression(spec: Any, where: str) -> str:
     """A column spec -> SQL: "Source Column" (rename), {column: ...}, {const: ...} or {sql: ...}."""
     if isinstance(spec, str):
         return quote_identifier(spec)
-    _require(isinstance(spec, dict) and len(spec) == 1 and next(iter(spec)) in ("column", "const", "sql"),
-             where, "expected a source column name or one of {column: NAME}, {const: VALUE}, {sql: EXPRESSION}")
+    _require(
+        isinstance(spec, dict) and len(spec) == 1 and next(iter(spec)) in ("column", "const", "sql"),
+        where,
+        "expected a source column name or one of {column: NAME}, {const: VALUE}, {sql: EXPRESSION}",
+    )
     kind, value = next(iter(spec.items()))
     if kind == "column":
         _require(isinstance(value, str), where, "column: needs a source column name")
@@ -115,8 +118,11 @@ def _column_expression(spec: Any, where: str) -> str:
 def _column_type(spec: Any, where: str) -> ColumnType:
     if isinstance(spec, str):
         spec = {"type": spec}
-    _require(isinstance(spec, dict) and spec.get("type") in SOURCE_TYPES and set(spec) <= {"type", "format"},
-             where, f"expected one of {list(SOURCE_TYPES)} or {{type: ..., format: ...}}")
+    _require(
+        isinstance(spec, dict) and spec.get("type") in SOURCE_TYPES and set(spec) <= {"type", "format"},
+        where,
+        f"expected one of {list(SOURCE_TYPES)} or {{type: ..., format: ...}}",
+    )
     return ColumnType(spec["type"], spec.get("format"))
 
 
@@ -127,9 +133,11 @@ def _source(name: str, spec: Any, where: str) -> Source:
     continuation = None
     if "continuation" in spec:
         cont = spec["continuation"]
-        _require(isinstance(cont, dict) and isinstance(cont.get("key"), str)
-                 and isinstance(cont.get("fill", []), list), f"{where}.continuation",
-                 "expected {key: COLUMN, fill: [COLUMN, ...]}")
+        _require(
+            isinstance(cont, dict) and isinstance(cont.get("key"), str) and isinstance(cont.get("fill", []), list),
+            f"{where}.continuation",
+            "expected {key: COLUMN, fill: [COLUMN, ...]}",
+        )
         continuation = Continuation(cont["key"], tuple(cont.get("fill", [])))
     types = {str(column): _column_type(t, f"{where}.types.{column}") for column, t in (spec.get("types") or {}).items()}
     return Source(name, spec["file"], bool(spec.get("required", True)), continuation, types)
@@ -144,8 +152,11 @@ def _table(name: str, spec: Any, sources: dict[str, Source], where: str) -> Tabl
     _require(spec.get("group_by") in (None, "all"), f"{where}.group_by", "the only grouping is `all`")
     contract = TABLES[name]
     unknown_columns = sorted(set(spec["columns"]) - set(contract.column_names))
-    _require(not unknown_columns, f"{where}.columns",
-             f"{unknown_columns} not in the contract table; its columns are {contract.column_names}")
+    _require(
+        not unknown_columns,
+        f"{where}.columns",
+        f"{unknown_columns} not in the contract table; its columns are {contract.column_names}",
+    )
     columns: dict[str, str] = {}
     renamed: dict[str, str] = {}
     for column in contract.columns:
@@ -180,10 +191,15 @@ def load_mapping(path: Path) -> Mapping:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise MappingError(f"{where}: timezone: unknown time zone {raw.get('timezone')!r}") from error
     money = raw.get("money") or {}
-    _require(isinstance(money, dict) and set(money) <= {"thousands", "decimal"}, f"{where}: money",
-             "expected {thousands: SEP, decimal: SEP}")
+    _require(
+        isinstance(money, dict) and set(money) <= {"thousands", "decimal"},
+        f"{where}: money",
+        "expected {thousands: SEP, decimal: SEP}",
+    )
     thousands, decimal = str(money.get("thousands", ",")), str(money.get("decimal", "."))
-    _require(thousands != decimal and len(decimal) == 1, f"{where}: money", "decimal must be one character, unlike thousands")
+    _require(
+        thousands != decimal and len(decimal) == 1, f"{where}: money", "decimal must be one character, unlike thousands"
+    )
     sources = {str(n): _source(str(n), s, f"{where}: sources.{n}") for n, s in raw["sources"].items()}
     tables = {str(n): _table(str(n), t, sources, f"{where}: tables.{n}") for n, t in raw["tables"].items()}
     missing = [t for t, spec in TABLES.items() if spec.required and t not in tables]

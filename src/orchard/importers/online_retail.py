@@ -126,49 +126,92 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from orchard.importers.io import ImporterError, check_out_dir, cost_cents, cost_ratio, to_cents, write_tables
+from orchard import cli
+from orchard.importers import add_import_options, buyers_as_customers, run_import
+from orchard.io import ImporterError, check_out_dir, cost_cents, to_cents, write_tables
 from orchard.paths import SHARED_DATA
 
 DEFAULT_SOURCE = SHARED_DATA / "online_retail" / "online_retail.parquet"
 SOURCE_COLUMNS: tuple[str, ...] = (
-    "InvoiceNo", "StockCode", "Description", "Quantity",
-    "InvoiceDate", "UnitPrice", "CustomerID", "Country",
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
 )
 CANCELLATION_PREFIX = "C"
 EMAIL_DOMAIN = "online-retail.invalid"
-ACQUISITION_CHANNEL = "direct"
 UNKNOWN_COUNTRY = "ZZ"
 RETURN_REASON = "other"
 
 # Stock codes (after upper-casing) that are not goods -> subcategory.
 NON_MERCHANDISE: dict[str, str] = {
-    "POST": "shipping", "DOT": "shipping", "C2": "shipping",
-    "23444": "shipping", "23574": "shipping",
-    "BANK CHARGES": "fee", "AMAZONFEE": "fee", "CRUK": "fee",
-    "M": "manual_adjustment", "D": "discount", "B": "bad_debt_adjustment",
-    "S": "samples", "22016": "gift_voucher",
+    "POST": "shipping",
+    "DOT": "shipping",
+    "C2": "shipping",
+    "23444": "shipping",
+    "23574": "shipping",
+    "BANK CHARGES": "fee",
+    "AMAZONFEE": "fee",
+    "CRUK": "fee",
+    "M": "manual_adjustment",
+    "D": "discount",
+    "B": "bad_debt_adjustment",
+    "S": "samples",
+    "22016": "gift_voucher",
 }
 GIFT_VOUCHER_PREFIX = "GIFT_0001_"
 
 # The 38 Country values of the data set -> ISO 3166-1 alpha-2.
 COUNTRY_CODES: dict[str, str] = {
-    "Australia": "AU", "Austria": "AT", "Bahrain": "BH", "Belgium": "BE",
-    "Brazil": "BR", "Canada": "CA", "Channel Islands": UNKNOWN_COUNTRY,
-    "Cyprus": "CY", "Czech Republic": "CZ", "Denmark": "DK", "EIRE": "IE",
-    "European Community": UNKNOWN_COUNTRY, "Finland": "FI", "France": "FR",
-    "Germany": "DE", "Greece": "GR", "Hong Kong": "HK", "Iceland": "IS",
-    "Israel": "IL", "Italy": "IT", "Japan": "JP", "Lebanon": "LB",
-    "Lithuania": "LT", "Malta": "MT", "Netherlands": "NL", "Norway": "NO",
-    "Poland": "PL", "Portugal": "PT", "RSA": "ZA", "Saudi Arabia": "SA",
-    "Singapore": "SG", "Spain": "ES", "Sweden": "SE", "Switzerland": "CH",
-    "USA": "US", "United Arab Emirates": "AE", "United Kingdom": "GB",
+    "Australia": "AU",
+    "Austria": "AT",
+    "Bahrain": "BH",
+    "Belgium": "BE",
+    "Brazil": "BR",
+    "Canada": "CA",
+    "Channel Islands": UNKNOWN_COUNTRY,
+    "Cyprus": "CY",
+    "Czech Republic": "CZ",
+    "Denmark": "DK",
+    "EIRE": "IE",
+    "European Community": UNKNOWN_COUNTRY,
+    "Finland": "FI",
+    "France": "FR",
+    "Germany": "DE",
+    "Greece": "GR",
+    "Hong Kong": "HK",
+    "Iceland": "IS",
+    "Israel": "IL",
+    "Italy": "IT",
+    "Japan": "JP",
+    "Lebanon": "LB",
+    "Lithuania": "LT",
+    "Malta": "MT",
+    "Netherlands": "NL",
+    "Norway": "NO",
+    "Poland": "PL",
+    "Portugal": "PT",
+    "RSA": "ZA",
+    "Saudi Arabia": "SA",
+    "Singapore": "SG",
+    "Spain": "ES",
+    "Sweden": "SE",
+    "Switzerland": "CH",
+    "USA": "US",
+    "United Arab Emirates": "AE",
+    "United Kingdom": "GB",
     "Unspecified": UNKNOWN_COUNTRY,
 }
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -274,15 +317,17 @@ def keyed_lines(lines: pd.DataFrame) -> pd.DataFrame:
 
 def build_order_items(sales: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:
     """One row per sale line (keyed_lines), in source order."""
-    return pd.DataFrame({
-        "order_item_id": sales["line_id"],
-        "order_id": sales["InvoiceNo"].astype("string"),
-        "product_id": sales["product_id"],
-        "quantity": sales["Quantity"].astype("int64"),
-        "unit_price": sales["price_cents"],
-        "unit_cost": cost_cents(sales["price_cents"], assumed_cost_ratio),
-        "item_discount_amount": 0,
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "order_item_id": sales["line_id"],
+            "order_id": sales["InvoiceNo"].astype("string"),
+            "product_id": sales["product_id"],
+            "quantity": sales["Quantity"].astype("int64"),
+            "unit_price": sales["price_cents"],
+            "unit_cost": cost_cents(sales["price_cents"], assumed_cost_ratio),
+            "item_discount_amount": 0,
+        }
+    ).reset_index(drop=True)
 
 
 def match_cancellations(sales: pd.DataFrame, cancellations: pd.DataFrame) -> pd.Series:
@@ -294,22 +339,29 @@ def match_cancellations(sales: pd.DataFrame, cancellations: pd.DataFrame) -> pd.
     candidates = sales[sales["customer_id"].notna() & (sales["Quantity"] > 0)].drop_duplicates("line_id")
     candidates = candidates[pd.MultiIndex.from_frame(candidates[["customer_id", "product_id"]]).isin(cancelled_keys)]
     candidates = candidates.sort_values(["InvoiceDate", "InvoiceNo"], ascending=False, kind="stable")
-    remaining = dict(zip(candidates["line_id"], candidates["Quantity"].astype("int64")))
+    remaining = dict(zip(candidates["line_id"], candidates["Quantity"].astype("int64"), strict=True))
     by_key: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
     for key, group in candidates.groupby(["customer_id", "product_id"], sort=False):
-        by_key[key] = list(zip(group["InvoiceDate"], group["line_id"]))  # most recent first
+        by_key[key] = list(zip(group["InvoiceDate"], group["line_id"], strict=True))  # most recent first
 
     ordered = cancellations.sort_values(["InvoiceDate", "InvoiceNo"], kind="stable")
     matched: dict[str, str | None] = {}
     for line_id, customer, product, at, quantity in zip(
-        ordered["line_id"], ordered["customer_id"], ordered["product_id"],
-        ordered["InvoiceDate"], -ordered["Quantity"].astype("int64"),
+        ordered["line_id"],
+        ordered["customer_id"],
+        ordered["product_id"],
+        ordered["InvoiceDate"],
+        -ordered["Quantity"].astype("int64"),
+        strict=True,
     ):
         match = None
         if not pd.isna(customer):
             match = next(
-                (sale for sold_at, sale in by_key.get((customer, product), ())
-                 if sold_at <= at and remaining[sale] >= quantity),
+                (
+                    sale
+                    for sold_at, sale in by_key.get((customer, product), ())
+                    if sold_at <= at and remaining[sale] >= quantity
+                ),
                 None,
             )
         if match is not None:
@@ -323,49 +375,56 @@ def build_returns(sales: pd.DataFrame, cancellations: pd.DataFrame) -> pd.DataFr
     matched = cancellations.assign(order_item_id=match_cancellations(sales, cancellations))
     matched = matched[matched["order_item_id"].notna()]
     quantity = -matched["Quantity"].astype("int64")
-    return pd.DataFrame({
-        "return_id": matched["line_id"],
-        "order_item_id": matched["order_item_id"],
-        "returned_at": matched["InvoiceDate"].astype("datetime64[us]"),
-        "quantity": quantity,
-        "refund_amount": quantity * matched["price_cents"],
-        "reason": RETURN_REASON,
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "return_id": matched["line_id"],
+            "order_item_id": matched["order_item_id"],
+            "returned_at": matched["InvoiceDate"].astype("datetime64[us]"),
+            "quantity": quantity,
+            "refund_amount": quantity * matched["price_cents"],
+            "reason": RETURN_REASON,
+        }
+    ).reset_index(drop=True)
 
 
 def build_orders(sales: pd.DataFrame) -> pd.DataFrame:
     """One row per sale invoice."""
-    invoices = sales.groupby("InvoiceNo", sort=True).agg(
-        ordered_at=("InvoiceDate", "min"),
-        customer_id=("customer_id", "first"),  # first non-missing; no invoice mixes customers
-    ).reset_index()
+    invoices = (
+        sales.groupby("InvoiceNo", sort=True)
+        .agg(
+            ordered_at=("InvoiceDate", "min"),
+            customer_id=("customer_id", "first"),  # first non-missing; no invoice mixes customers
+        )
+        .reset_index()
+    )
     status = pd.Series("delivered", index=invoices.index, dtype="string")
     ordered_at = invoices["ordered_at"].astype("datetime64[us]")
-    return pd.DataFrame({
-        "order_id": invoices["InvoiceNo"].astype("string"),
-        "customer_id": invoices["customer_id"],
-        "session_id": None,
-        "ordered_at": ordered_at,
-        "status": status,
-        "coupon_code": None,
-        "order_discount_amount": 0,
-        "shipping_amount": 0,
-        "tax_amount": 0,
-        "updated_at": ordered_at,
-    })
+    return pd.DataFrame(
+        {
+            "order_id": invoices["InvoiceNo"].astype("string"),
+            "customer_id": invoices["customer_id"],
+            "session_id": None,
+            "ordered_at": ordered_at,
+            "status": status,
+            "coupon_code": None,
+            "order_discount_amount": 0,
+            "shipping_amount": 0,
+            "tax_amount": 0,
+            "updated_at": ordered_at,
+        }
+    )
 
 
 def main_countries(known: pd.DataFrame) -> pd.Series:
     """Per customer id: the country of most of their invoices, ties to the latest invoice's."""
     per_invoice = known.groupby(["_customer_id", "InvoiceNo", "_country"], as_index=False).agg(
-        invoiced_at=("InvoiceDate", "min"),
+        invoiced_at=("InvoiceDate", "min")
     )
     per_country = per_invoice.groupby(["_customer_id", "_country"], as_index=False).agg(
-        invoices=("InvoiceNo", "size"), last_invoiced_at=("invoiced_at", "max"),
+        invoices=("InvoiceNo", "size"), last_invoiced_at=("invoiced_at", "max")
     )
     best = per_country.sort_values(
-        ["_customer_id", "invoices", "last_invoiced_at", "_country"],
-        ascending=[True, False, False, True],
+        ["_customer_id", "invoices", "last_invoiced_at", "_country"], ascending=[True, False, False, True]
     ).drop_duplicates("_customer_id")
     return best.set_index("_customer_id")["_country"]
 
@@ -378,30 +437,20 @@ def build_customers(lines: pd.DataFrame) -> pd.DataFrame:
     customer_id = signed_up_at.index.to_series().astype("string").reset_index(drop=True)
     signed_up_at = signed_up_at.reset_index(drop=True)
     country = main_countries(known)
-    return pd.DataFrame({
-        "customer_id": customer_id,
-        "signed_up_at": signed_up_at,
-        "email": "customer-" + customer_id + "@" + EMAIL_DOMAIN,
-        "phone": None,
-        "country": customer_id.map(country).astype("string"),
-        "city": None,
-        "birth_date": None,
-        "acquisition_channel": ACQUISITION_CHANNEL,
-        "referrer_customer_id": None,
-        "anonymous_id": None,
-        "updated_at": signed_up_at,
-    })
+    return buyers_as_customers(customer_id, signed_up_at, customer_id.map(country).astype("string"), EMAIL_DOMAIN)
 
 
 def product_names(product_id: pd.Series, description: pd.Series, positive_price: pd.Series) -> pd.Series:
     """Per product id: most frequent description among positive-price lines, then among all lines,
     ties alphabetical."""
     candidates = pd.DataFrame({"product_id": product_id, "name": description, "positive": positive_price})
-    counts = candidates.dropna(subset=["name"]).groupby(["product_id", "name"], as_index=False).agg(
-        positive_lines=("positive", "sum"), lines=("positive", "size"),
+    counts = (
+        candidates.dropna(subset=["name"])
+        .groupby(["product_id", "name"], as_index=False)
+        .agg(positive_lines=("positive", "sum"), lines=("positive", "size"))
     )
     best = counts.sort_values(
-        ["product_id", "positive_lines", "lines", "name"], ascending=[True, False, False, True],
+        ["product_id", "positive_lines", "lines", "name"], ascending=[True, False, False, True]
     ).drop_duplicates("product_id")
     return best.set_index("product_id")["name"]
 
@@ -426,17 +475,19 @@ def build_products(lines: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFra
     names = product_names(product_id, clean_descriptions(lines["Description"]), lines["UnitPrice"] > 0)
     list_price = ids.map(modal_prices(product_id, unit_price)).astype("Int64").fillna(0)
     category, subcategory = product_categories(ids)
-    return pd.DataFrame({
-        "product_id": ids,
-        "product_name": ids.map(names).astype("string").fillna(ids),
-        "category": category,
-        "subcategory": subcategory,
-        "brand": None,
-        "list_price": list_price,
-        "unit_cost": cost_cents(list_price, assumed_cost_ratio),
-        "launched_at": first_sold_at.reset_index(drop=True).astype("datetime64[us]").dt.floor("D"),
-        "discontinued_at": None,
-    })
+    return pd.DataFrame(
+        {
+            "product_id": ids,
+            "product_name": ids.map(names).astype("string").fillna(ids),
+            "category": category,
+            "subcategory": subcategory,
+            "brand": None,
+            "list_price": list_price,
+            "unit_cost": cost_cents(list_price, assumed_cost_ratio),
+            "launched_at": first_sold_at.reset_index(drop=True).astype("datetime64[us]").dt.floor("D"),
+            "discontinued_at": None,
+        }
+    )
 
 
 def split_lines(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -478,10 +529,7 @@ def report(lines: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> ImportReport
 
 
 def import_online_retail(
-    source: Path = DEFAULT_SOURCE,
-    out_dir: Path | None = None,
-    assumed_cost_ratio: float = 0.0,
-    replace: bool = False,
+    source: Path = DEFAULT_SOURCE, out_dir: Path | None = None, assumed_cost_ratio: float = 0.0, replace: bool = False
 ) -> tuple[ImportReport, dict[str, pd.DataFrame]]:
     """Read the source, build the contract tables, write them to out_dir (when given)."""
     if out_dir is not None:
@@ -497,33 +545,21 @@ def import_online_retail(
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="orchard-import-online-retail",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = cli.parser("orchard-import-online-retail", __doc__)
+    add_import_options(
+        parser, DEFAULT_SOURCE, "Online Retail lines, parquet (or csv with the same header). Default: %(default)s"
     )
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help="Online Retail lines, parquet (or csv with the same header). Default: %(default)s")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="raw directory to write customers/products/orders/order_items.parquet into")
-    parser.add_argument("--assumed-cost-ratio", type=cost_ratio, default=0.0, metavar="RATIO",
-                        help="unit_cost = RATIO x price (0..1). Default 0.0: cost unknown, written as 0.00")
-    parser.add_argument("--replace", action="store_true",
-                        help="remove contract table files already in --out before writing")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        summary, tables = import_online_retail(args.source, args.out, args.assumed_cost_ratio, args.replace)
-    except ImporterError as error:
-        print(f"import_online_retail: error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {', '.join(tables)} to {args.out}")
-    for name, value in asdict(summary).items():
-        print(f"  {name:<32}{value:>12,}")
-    return 0
+    return run_import(
+        "import_online_retail",
+        lambda: import_online_retail(args.source, args.out, args.assumed_cost_ratio, args.replace),
+        args.out,
+        args.source,
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from orchard.importers.io import ARROW_TYPES
+from orchard.io import ARROW_TYPES
 
 MONEY_TYPE = ARROW_TYPES["decimal"]
 # Currency symbols and codes, spaces (also no-break) around an amount: "$1,234.50", "1.234,50 €", "USD 12".
@@ -61,7 +61,7 @@ def parse_timestamp(text: str, fmt: str | None, zone: ZoneInfo) -> datetime | No
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(dt_timezone.utc).replace(tzinfo=None)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def parse_date(text: str, fmt: str | None) -> date | None:
@@ -76,8 +76,9 @@ def parse_boolean(text: str) -> bool | None:
     return True if lowered in _TRUE else False if lowered in _FALSE else None
 
 
-def parser_for(type_: str, fmt: str | None, zone: ZoneInfo, thousands: str, decimal: str
-               ) -> tuple[Callable[[str], object], pa.DataType]:
+def parser_for(
+    type_: str, fmt: str | None, zone: ZoneInfo, thousands: str, decimal: str
+) -> tuple[Callable[[str], object], pa.DataType]:
     """The one-value parser and Arrow type of a source column type."""
     parsers: dict[str, tuple[Callable[[str], object], pa.DataType]] = {
         "money": (lambda t: parse_money(t, thousands, decimal), MONEY_TYPE),
@@ -89,8 +90,9 @@ def parser_for(type_: str, fmt: str | None, zone: ZoneInfo, thousands: str, deci
     return parsers[type_]
 
 
-def parse_column(values: pd.Series, parse: Callable[[str], object], arrow_type: pa.DataType
-                 ) -> tuple[pa.Array, np.ndarray]:
+def parse_column(
+    values: pd.Series, parse: Callable[[str], object], arrow_type: pa.DataType
+) -> tuple[pa.Array, np.ndarray]:
     """(typed array, mask of the non-blank cells that did not parse). Blank cells are null, not errors."""
     parsed = {v: parse(v) for v in pd.unique(values.dropna())}
     typed = [None if pd.isna(v) else parsed[v] for v in values]

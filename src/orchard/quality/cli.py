@@ -11,20 +11,23 @@ src/orchard/quality/ (raw_suites.py over the clean layer's outcome, mart_suites.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
-from orchard.paths import REPO_ROOT, DEFAULT_DUCKDB_PATH, DEFAULT_DOCS_DIR
+from orchard import cli
+from orchard.paths import DEFAULT_DOCS_DIR
 
+
+def command(stage: str, duckdb_path: Path, docs_dir: Path) -> list[str]:
+    """The argv of one stage's suites, as the build and the benchmark run them."""
+    return cli.command("quality", "--stage", stage, "--duckdb-path", duckdb_path, "--docs-dir", docs_dir)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from orchard.quality.raw_suites import BLOCKING_BAD_SHARE
 
-    parser = argparse.ArgumentParser(
-        prog="orchard-quality",
-        description=(
+    parser = cli.parser(
+        "orchard-quality",
+        (
             "Validate the Orchard warehouse with Great Expectations, after dbt build and before publishing. "
             "'--stage raw' checks what staging made of each raw table (clean, quarantined with a reason, "
             "kept as 'unknown'), from per-reason counts of the staging tables: it never re-reads schema raw. "
@@ -32,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "Prints every failing expectation with table, column and example values, writes HTML data docs, "
             "and exits 1 when a blocking expectation fails (0 otherwise; 2 when the warehouse cannot be opened)."
         ),
-        epilog=(
+        (
             "Blocking on raw data: a required table without clean rows, or over "
             f"{BLOCKING_BAD_SHARE:.0%} of a table's rows quarantined for a null key, or for an unreadable "
             "or missing value in one column. Every other quarantined or 'unknown' row is a warning with "
@@ -40,17 +43,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ),
     )
     parser.add_argument("--stage", choices=("raw", "marts"), required=True, help="which suites to run")
+    cli.add_duckdb_path(parser)
     parser.add_argument(
-        "--duckdb-path", type=Path,
-        default=Path(os.environ.get("ORCHARD_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH),
-        help="warehouse file (default: $ORCHARD_DUCKDB_PATH or data/orchard.duckdb)",
-    )
-    parser.add_argument(
-        "--docs-dir", type=Path, default=DEFAULT_DOCS_DIR,
+        "--docs-dir",
+        type=Path,
+        default=DEFAULT_DOCS_DIR,
         help="folder for the data docs; <dir>/index.html links each stage's site (default: data/quality_docs)",
     )
     parser.add_argument(
-        "--only", action="append", default=[], metavar="NAME",
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="run only this dataset and its sub-checks, e.g. marts.kpi_daily (repeatable)",
     )
     parser.add_argument("--verbose", action="store_true", help="also print why each warning matters")
@@ -65,8 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = run_stage(args.stage, args.duckdb_path, args.docs_dir, args.only)
     except WarehouseError as error:
-        print(f"orchard: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error, 2)
     print(format_report(report, verbose=args.verbose))
     return report.exit_code
-

@@ -11,8 +11,9 @@ show.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, TypeVar
+from typing import Any, TypeVar
 
 import great_expectations.expectations as gxe
 from great_expectations.expectations import Expectation

@@ -73,11 +73,14 @@ def outcome_query(table: Table, enums: tuple[str, ...]) -> str:
     # or, for a few, one row (quarantined_line:<order_item_id>): those group by their kind.
     names = sorted({t.name for t in TABLES.values()} | {c.name for t in TABLES.values() for c in t.columns})
     suffix = "split_part(rejection_reason, ':', 2)"
-    reason = (f"case when {suffix} in ({', '.join(map(_literal, names))}) then rejection_reason "
-              f"else split_part(rejection_reason, ':', 1) end")
+    reason = (
+        f"case when {suffix} in ({', '.join(map(_literal, names))}) then rejection_reason "
+        f"else split_part(rejection_reason, ':', 1) end"
+    )
     unknown = "".join(
         f"\n    union all\n    select 'kept_as_unknown', {_literal('unknown_value:' + c)}, count(*), {key} "
-        f"from {clean} where {_quote(c)} = 'unknown'" for c in enums
+        f"from {clean} where {_quote(c)} = 'unknown'"
+        for c in enums
     )
     columns = ", ".join(map(_literal, table.column_names))
     return f"""
@@ -114,22 +117,35 @@ def outcome_expectations(table: Table) -> tuple[gxe.Expectation, ...]:
     """The suite `raw.<table>`; every expectation reads one outcome row per failing row."""
     facts = {"aggregate": True}
     out: list[gxe.Expectation] = [
-        warning(gxe.ExpectColumnValuesToBeInSet(column="outcome", value_set=["clean"],
-                                                meta={**facts, "label": "not clean"}),
-                "staging quarantines these rows (or keeps the value as 'unknown'): see quarantine_shop__"
-                f"{table.name}"),
-        blocking(gxe.ExpectColumnValuesToBeBetween(
-            column="share", max_value=BLOCKING_BAD_SHARE,
-            row_condition=Col("reason_kind").is_in(list(WIDESPREAD_KINDS)),
-            meta={**facts, "label": f"at most {BLOCKING_BAD_SHARE:.0%} of rows"}),
+        warning(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="outcome", value_set=["clean"], meta={**facts, "label": "not clean"}
+            ),
+            f"staging quarantines these rows (or keeps the value as 'unknown'): see quarantine_shop__{table.name}",
+        ),
+        blocking(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="share",
+                max_value=BLOCKING_BAD_SHARE,
+                row_condition=Col("reason_kind").is_in(list(WIDESPREAD_KINDS)),
+                meta={**facts, "label": f"at most {BLOCKING_BAD_SHARE:.0%} of rows"},
+            ),
             f"over {BLOCKING_BAD_SHARE:.0%} of the rows have a null key or an unreadable or missing value in "
-            "one column: a mis-mapped column or a wrong format, publishing would quarantine them"),
+            "one column: a mis-mapped column or a wrong format, publishing would quarantine them",
+        ),
     ]
     if table.required:
-        out.append(blocking(gxe.ExpectColumnValuesToBeBetween(
-            column="rows", min_value=1, row_condition=Col("outcome") == "clean",
-            meta={**facts, "label": "has clean rows"}),
-            "a required table without clean rows would publish empty marts"))
+        out.append(
+            blocking(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="rows",
+                    min_value=1,
+                    row_condition=Col("outcome") == "clean",
+                    meta={**facts, "label": "has clean rows"},
+                ),
+                "a required table without clean rows would publish empty marts",
+            )
+        )
     return tuple(out)
 
 
@@ -138,10 +154,12 @@ def raw_datasets() -> list[Dataset]:
     enums = enum_columns()
     return [
         Dataset(
-            name=f"raw.{table.name}", query=outcome_query(table, enums.get(table.name, ())),
+            name=f"raw.{table.name}",
+            query=outcome_query(table, enums.get(table.name, ())),
             expectations=outcome_expectations(table),
             requires=(f"staging.stg_shop__{table.name}", f"quarantine.quarantine_shop__{table.name}"),
-            index_columns=ROW_FACTS, description=f"{table.description} Outcome of staging per raw row.",
+            index_columns=ROW_FACTS,
+            description=f"{table.description} Outcome of staging per raw row.",
         )
         for table in TABLES.values()
     ]

@@ -7,9 +7,10 @@ row's key where the dataset has one (`'on_hold' (order_id=O17)`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,8 +179,9 @@ def _examples(result: dict[str, Any], index_columns: tuple[str, ...]) -> tuple[s
     return tuple(out)
 
 
-def findings_from(dataset: str, results: Iterable[Any], frame_columns: set[str],
-                  index_columns: tuple[str, ...] = ()) -> list[Finding]:
+def findings_from(
+    dataset: str, results: Iterable[Any], frame_columns: set[str], index_columns: tuple[str, ...] = ()
+) -> list[Finding]:
     """The failed expectations of one validation, without the noise a missing column makes."""
     found: list[Finding] = []
     for r in results:
@@ -196,14 +198,28 @@ def findings_from(dataset: str, results: Iterable[Any], frame_columns: set[str],
             continue
         if config.type == "expect_table_columns_to_match_set" and not error:
             missing = result.get("details", {}).get("mismatched", {}).get("missing") or []
-            found += [Finding(dataset, c, "column exists", is_blocking(meta), "column missing",
-                              why=str(meta.get("why", "")), expectation_type=MISSING_COLUMN) for c in missing]
+            found += [
+                Finding(
+                    dataset,
+                    c,
+                    "column exists",
+                    is_blocking(meta),
+                    "column missing",
+                    why=str(meta.get("why", "")),
+                    expectation_type=MISSING_COLUMN,
+                )
+                for c in missing
+            ]
             continue
         if config.type == "expect_column_to_exist":
             detail = "column missing"
         elif error is not None:
-            named = [kwargs.get("column"), *(kwargs.get("column_list") or []),
-                     kwargs.get("column_A"), kwargs.get("column_B")]
+            named = [
+                kwargs.get("column"),
+                *(kwargs.get("column_list") or []),
+                kwargs.get("column_A"),
+                kwargs.get("column_B"),
+            ]
             if any(c and c not in frame_columns for c in named):
                 missing = [c for c in named if c and c not in frame_columns]
                 detail = f"not evaluated: column {', '.join(missing)} missing"
@@ -218,8 +234,18 @@ def findings_from(dataset: str, results: Iterable[Any], frame_columns: set[str],
             detail = f"observed {value_text(result['observed_value'])}"
         else:
             detail = "failed"
-        found.append(Finding(dataset, column, describe(config.type, kwargs, meta), is_blocking(meta),
-                             detail, examples, str(meta.get("why", "")), config.type))
+        found.append(
+            Finding(
+                dataset,
+                column,
+                describe(config.type, kwargs, meta),
+                is_blocking(meta),
+                detail,
+                examples,
+                str(meta.get("why", "")),
+                config.type,
+            )
+        )
     return _without_echoes(found)
 
 
@@ -237,9 +263,18 @@ def _outcome_findings(dataset: str, result: dict[str, Any], check: str, meta: di
         key = row.get("example_key")
         examples = (str(key),) if isinstance(key, str) and key else ()
         column = row.get("column_name")
-        found.append(Finding(dataset, column if isinstance(column, str) else "(table)", check,
-                             is_blocking(meta), detail, examples, str(meta.get("why", "")),
-                             expectation_type=f"outcome:{reason}"))
+        found.append(
+            Finding(
+                dataset,
+                column if isinstance(column, str) else "(table)",
+                check,
+                is_blocking(meta),
+                detail,
+                examples,
+                str(meta.get("why", "")),
+                expectation_type=f"outcome:{reason}",
+            )
+        )
     return found
 
 
@@ -269,11 +304,12 @@ def format_report(report: StageReport, verbose: bool = False) -> str:
     width_col = min(max((len(f.column) for f in ordered), default=0), 28)
     for f in ordered:
         examples = f"  e.g. {', '.join(f.examples)}" if f.examples else ""
-        lines.append(f"  {'BLOCK' if f.blocking else 'WARN '} {f.dataset:<{width_ds}}  {f.column:<{width_col}}  "
-                     f"{f.expectation}: {f.detail}{examples}")
-        if verbose or f.blocking:
-            if f.why:
-                lines.append(f"        {'':<{width_ds}}  why: {f.why}")
+        lines.append(
+            f"  {'BLOCK' if f.blocking else 'WARN '} {f.dataset:<{width_ds}}  {f.column:<{width_col}}  "
+            f"{f.expectation}: {f.detail}{examples}"
+        )
+        if (verbose or f.blocking) and f.why:
+            lines.append(f"        {'':<{width_ds}}  why: {f.why}")
     for note in report.notes:
         lines.append(f"  note: {note}")
     if report.docs_index:

@@ -62,11 +62,14 @@ def _context(site_dir: Path) -> AbstractDataContext:
     _quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    context.add_data_docs_site(SITE, {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    context.add_data_docs_site(
+        SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     return context
 
 
@@ -79,9 +82,14 @@ def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _validate(context: AbstractDataContext, dataset: Dataset, frame: pd.DataFrame,
-              run_name: str, result_format_name: str = RESULT_FORMAT, name: str | None = None
-              ) -> ExpectationSuiteValidationResult:
+def _validate(
+    context: AbstractDataContext,
+    dataset: Dataset,
+    frame: pd.DataFrame,
+    run_name: str,
+    result_format_name: str = RESULT_FORMAT,
+    name: str | None = None,
+) -> ExpectationSuiteValidationResult:
     name = name or dataset.name
     # A data source of its own, deleted after the run: a data source's execution engine caches
     # every batch and per-row metric it computed (about 0.5 GB per million rows otherwise kept).
@@ -89,25 +97,36 @@ def _validate(context: AbstractDataContext, dataset: Dataset, frame: pd.DataFram
     asset = source.add_dataframe_asset(name=name)
     batch = asset.add_batch_definition_whole_dataframe("whole table")
     # All expectations at once: suite.add_expectation re-serialises the whole suite each time.
-    suite = context.suites.add(gx.ExpectationSuite(
-        name=name, expectations=[fresh(e) for e in dataset.expectations],
-        meta={"description": dataset.description, "notes": list(dataset.notes)}))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=name,
+            expectations=[fresh(e) for e in dataset.expectations],
+            meta={"description": dataset.description, "notes": list(dataset.notes)},
+        )
+    )
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
     index = [c for c in dataset.index_columns if c in frame.columns]
-    result_format: dict[str, object] = {"result_format": result_format_name,
-                                        "partial_unexpected_count": PARTIAL_UNEXPECTED}
+    result_format: dict[str, object] = {
+        "result_format": result_format_name,
+        "partial_unexpected_count": PARTIAL_UNEXPECTED,
+    }
     if index:
         result_format["unexpected_index_column_names"] = index
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
-                            run_id=RunIdentifier(run_name=run_name))
+    result = definition.run(
+        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=RunIdentifier(run_name=run_name)
+    )
     context.data_sources.delete(source.name)
     return result
 
 
-def validate_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, dataset: Dataset,
-                     run_name: str, result_format_name: str = RESULT_FORMAT, max_rows: int = PART_ROWS
-                     ) -> tuple[list[ExpectationValidationResult], set[str]]:
+def validate_dataset(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    dataset: Dataset,
+    run_name: str,
+    result_format_name: str = RESULT_FORMAT,
+    max_rows: int = PART_ROWS,
+) -> tuple[list[ExpectationValidationResult], set[str]]:
     """The dataset's results and its frame's columns; read and validated in parts (parts.py)
     when it has more than max_rows rows. Raises duckdb.Error when the query fails."""
     parts = part_count(con, dataset, max_rows)
@@ -119,8 +138,9 @@ def validate_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContex
     for part in range(parts):
         frame = con.execute(part_query(dataset, part, parts)).df()
         columns = set(frame.columns)
-        result = _validate(context, dataset, frame, run_name, result_format_name,
-                           name=f"{dataset.name} (part {part + 1} of {parts})")
+        result = _validate(
+            context, dataset, frame, run_name, result_format_name, name=f"{dataset.name} (part {part + 1} of {parts})"
+        )
         per_part.append(list(result.results))
         del frame, result
         gc.collect()  # GX's objects hold the frame in reference cycles; free it before the next part
@@ -170,8 +190,9 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
     started = time.perf_counter()
     report = StageReport(stage)
     if not duckdb_path.exists():
-        raise WarehouseError(f"{duckdb_path}: warehouse file not found (run `make build`, or python -m orchard.load "
-                             "and dbt build)")
+        raise WarehouseError(
+            f"{duckdb_path}: warehouse file not found (run `make build`, or python -m orchard.load and dbt build)"
+        )
     site_dir = docs_dir / stage
     _prepare_site(site_dir)
     context = _context(site_dir)
@@ -187,23 +208,40 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
         for dataset in (d for d in datasets if selected(d.name, only)):
             missing = [r for r in dataset.requires if r not in existing]
             if missing and stage == "raw":
-                report.findings.append(Finding(
-                    dataset.name, "(table)", "staging built", True,
-                    f"{', '.join(missing)} not found: run dbt build first (the raw suites read its outcome)",
-                    why="the raw suites read the clean layer dbt builds"))
+                report.findings.append(
+                    Finding(
+                        dataset.name,
+                        "(table)",
+                        "staging built",
+                        True,
+                        f"{', '.join(missing)} not found: run dbt build first (the raw suites read its outcome)",
+                        why="the raw suites read the clean layer dbt builds",
+                    )
+                )
                 continue
             if missing:
                 report.notes.append(f"skipped {dataset.name}: {', '.join(missing)} not built yet")
                 continue
             try:
                 results, columns = validate_dataset(
-                    con, context, dataset, run_name=stage,
+                    con,
+                    context,
+                    dataset,
+                    run_name=stage,
                     # Raw frames are a few outcome rows each: every failing row is a finding of its own.
-                    result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT)
+                    result_format_name="COMPLETE" if stage == "raw" else RESULT_FORMAT,
+                )
             except duckdb.Error as error:
-                report.findings.append(Finding(
-                    dataset.name, "(table)", "readable", True, f"cannot be read: {_first_line(error)}",
-                    why="a table that cannot be read cannot be checked or built"))
+                report.findings.append(
+                    Finding(
+                        dataset.name,
+                        "(table)",
+                        "readable",
+                        True,
+                        f"cannot be read: {_first_line(error)}",
+                        why="a table that cannot be read cannot be checked or built",
+                    )
+                )
                 continue
             report.datasets += 1
             report.expectations += len(dataset.expectations)
@@ -213,16 +251,24 @@ def run_stage(stage: Stage, duckdb_path: Path, docs_dir: Path, only: Sequence[st
             built = {r.split(".", 1)[1] for r in existing if r.startswith("marts.")}
             unchecked = sorted(built - registered_marts())
             if unchecked:
-                report.notes.append(f"marts without a suite (add one to quality/mart_suites.py): "
-                                    f"{', '.join(unchecked)}")
+                report.notes.append(
+                    f"marts without a suite (add one to quality/mart_suites.py): {', '.join(unchecked)}"
+                )
     _quiet_gx()
     context.build_data_docs(site_names=[SITE])
     report.seconds = time.perf_counter() - started
-    (site_dir / "summary.json").write_text(json.dumps({
-        "stage": stage, "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-        "datasets": report.datasets, "expectations": report.expectations,
-        "blocking": len(report.blocking), "warnings": len(report.warnings),
-    }))
+    (site_dir / "summary.json").write_text(
+        json.dumps(
+            {
+                "stage": stage,
+                "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "datasets": report.datasets,
+                "expectations": report.expectations,
+                "blocking": len(report.blocking),
+                "warnings": len(report.warnings),
+            }
+        )
+    )
     _write_landing_page(docs_dir)
     report.docs_index = str(site_dir / "index.html")
     return report

@@ -1,14 +1,13 @@
-"""Shared I/O of the importers: contract tables as Arrow, money in exact cents, atomic writes.
+"""Raw contract files: their Arrow types, money in exact cents, atomic writes.
 
-Every importer (src/orchard/importers/online_retail.py, src/orchard/importers/cdnow.py,
-src/orchard/importers/export.py) writes the raw contract (src/orchard/contract.py)
-through these helpers, so the written types and the refusal to mix with an
-existing raw directory are the same everywhere.
+The one place the contract's logical types become Arrow types (ARROW_TYPES,
+arrow_schema): the demo-shop generator, every importer (orchard.importers.*) and
+the tests' fixture shops write through it, so the written types and the refusal
+to mix with an existing raw directory are the same everywhere.
 """
 
 from __future__ import annotations
 
-import argparse
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -54,7 +53,8 @@ def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
     if missing:
         raise ValueError(f"{table}: columns missing from the built frame: {missing}")
     arrays = [
-        cents_to_decimal(frame[f.name]) if f.type == ARROW_TYPES["decimal"]
+        cents_to_decimal(frame[f.name])
+        if f.type == ARROW_TYPES["decimal"]
         else pa.array(frame[f.name], from_pandas=True).cast(f.type)
         for f in schema
     ]
@@ -64,6 +64,7 @@ def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
 def to_cents(values: pd.Series) -> pd.Series:
     """Amounts (float or text) -> integer cents, rounded half-up on the shortest decimal form
     (2.675 -> 268, 0.001 -> 0); missing stays missing."""
+
     def one(value: object) -> int | None:
         if value is None or pd.isna(value):
             return None
@@ -130,11 +131,3 @@ def write_arrow_tables(tables: dict[str, pa.Table], out_dir: Path, replace: bool
         partial.replace(final)
         written[name] = final
     return written
-
-
-def cost_ratio(text: str) -> float:
-    """argparse type: a cost ratio between 0 and 1."""
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
