@@ -1,12 +1,15 @@
 {#
     The clean layer, computed once per build.
 
-    shop_base(table) reads raw.<table> exactly once and returns every raw row,
-    typed and cleaned, with the first quarantine rule it broke in
-    rejection_reason (null: clean). Each base_shop__<table> model is this one
-    call, materialized as a table, so the typing, the duplicate windows and the
-    cross-table checks run once; stg_shop__<table> and quarantine_shop__<table>
-    are filters over it (shop_clean_rows / shop_quarantined_rows).
+    shop_base(table) is the only reader of raw.<table>: one statement that
+    returns every raw row, typed and cleaned, with the first quarantine rule
+    it broke in rejection_reason (null: clean). It scans the key columns to
+    find the keys held by more than one row, then the rows: only those of
+    duplicated keys go through the duplicate windows. Each base_shop__<table>
+    model is this one call, materialized as a table, so the typing, the
+    duplicate windows and the cross-table checks run once per build;
+    stg_shop__<table> and quarantine_shop__<table> are filters over it
+    (shop_clean_rows / shop_quarantined_rows).
 
     The table's columns and checks come from shop_contract(); the rule order is
     the quarantine_rules doc block. Foreign keys are checked against the
