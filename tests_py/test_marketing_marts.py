@@ -60,7 +60,7 @@ from scipy import stats
 
 from oracle import FUNNEL_STEPS as STEPS
 from oracle import MartCheck, Oracle, assert_frames_match, day_number, read_mart, to_date
-from warehouse import Warehouse, build_warehouse, dbt
+from warehouse import Warehouse, build_warehouse, dbt, shop_with_oracle
 
 pytestmark = pytest.mark.slow
 
@@ -549,9 +549,7 @@ def experiment_warehouse(experiment_raw_dir: Path, tmp_path_factory: pytest.Temp
 
 @pytest.fixture(scope="module", params=("clean", "experiment", "online_retail"))
 def shop(request: pytest.FixtureRequest) -> tuple[Warehouse, MarketingOracle]:
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, MarketingOracle(raw_dir)
+    return shop_with_oracle(request, MarketingOracle)
 
 
 # --------------------------------------------------------------------------- the marts vs the oracle

@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 
 from oracle import MartCheck, Oracle, day_number
+from warehouse import shop_with_oracle
 
 # dbt vars of dbt_project.yml, with their documented defaults.
 WINDOW_DAYS = 90
@@ -336,9 +337,7 @@ class ProductOracle:
 @pytest.fixture(scope="module", params=SHOPS)
 def shop(request: pytest.FixtureRequest):
     """(warehouse, product oracle) of one fixture shop."""
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, ProductOracle(raw_dir)
+    return shop_with_oracle(request, ProductOracle)
 
 
 # Every listed column of every catalogue product (pair, role), exactly; money to the cent.

@@ -12,11 +12,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -106,3 +109,13 @@ def build_warehouse(
         tail = "\n".join(result.stdout.splitlines()[-60:])
         raise BuildFailed(f"dbt {' '.join(args)} failed:\n{tail}\n{result.stderr[-3000:]}")
     return Warehouse(raw_dir, duckdb_path, work_dir)
+
+
+Oracle = TypeVar("Oracle")
+
+
+def shop_with_oracle(request: pytest.FixtureRequest, oracle: Callable[[Path], Oracle]) -> tuple[Warehouse, Oracle]:
+    """For a fixture parametrized by shop name ("clean", "dirty", ...): that shop's session
+    warehouse (the `<name>_warehouse` fixture) and `oracle` built over the same raw directory."""
+    warehouse: Warehouse = request.getfixturevalue(f"{request.param}_warehouse")
+    return warehouse, oracle(warehouse.raw_dir)
