@@ -44,6 +44,11 @@ def add_import_options(parser: argparse.ArgumentParser, source: Path | None, sou
         metavar="RATIO",
         help="unit_cost = RATIO x price (0..1). Default 0.0: cost unknown, written as 0.00",
     )
+    add_replace_option(parser)
+
+
+def add_replace_option(parser: argparse.ArgumentParser) -> None:
+    """--replace, which every importer (data set or mapped export) takes."""
     parser.add_argument(
         "--replace", action="store_true", help="remove contract table files already in --out before writing"
     )
