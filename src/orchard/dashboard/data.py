@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchard.funnel import SESSION_COUNTS
 from orchard.paths import DEFAULT_DUCKDB_PATH
 
 
@@ -219,29 +220,18 @@ def monthly_retention(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
 
 # --- funnels ---------------------------------------------------------------------------
 
-FUNNEL_STEPS = [
-    "sessions",
-    "product_view_sessions",
-    "add_to_cart_sessions",
-    "begin_checkout_sessions",
-    "purchase_sessions",
-]
-
 
 def session_funnel(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) -> pd.DataFrame:
     """Sessions at each step, overall or by `channel` / `device_type`, with cart abandonment."""
     assert by in (None, "channel", "device_type")
     group = f"{by}," if by else ""
+    counts = "".join(f"sum({count}) as {count}, " for count in SESSION_COUNTS)
     return query(
         con,
         f"""
         select
             {group}
-            sum(sessions) as sessions,
-            sum(product_view_sessions) as product_view_sessions,
-            sum(add_to_cart_sessions) as add_to_cart_sessions,
-            sum(begin_checkout_sessions) as begin_checkout_sessions,
-            sum(purchase_sessions) as purchase_sessions,
+            {counts}
             sum(purchase_sessions) / nullif(sum(sessions), 0) as overall_conversion,
             sum(cart_abandoned_sessions) / nullif(sum(add_to_cart_sessions), 0) as cart_abandonment_rate
         from marts.funnel_daily
