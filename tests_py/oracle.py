@@ -222,7 +222,7 @@ class Params:
 # --------------------------------------------------------------------------- reading
 
 
-def _cents(values: pd.Series) -> pd.Series:
+def to_cents(values: pd.Series) -> pd.Series:
     """Decimal / float / text amounts -> integer cents (Int64), half-up on the shortest decimal form."""
 
     def one(value: object) -> object:
@@ -263,19 +263,31 @@ def _month_end_day(month_index: int) -> int:
     return _date_day(_month_start(month_index + 1)) - 1
 
 
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator as floats, NaN where the denominator is 0."""
+    den = denominator.astype("float64")
+    return (numerator.astype("float64") / den.where(den != 0)).astype("float64")
+
+
+def read_raw_file(raw_dir: Path, name: str) -> pd.DataFrame | None:
+    """<name>.parquet as written, else <name>.csv as text ('' is null), else None."""
+    parquet, csv = raw_dir / f"{name}.parquet", raw_dir / f"{name}.csv"
+    if parquet.exists():
+        return pd.read_parquet(parquet)
+    if csv.exists():
+        return pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
+    return None
+
+
 def read_table(raw_dir: Path, name: str) -> pd.DataFrame:
     """<name>.parquet or <name>.csv, with the columns this oracle reads typed; an absent
     optional table reads as empty."""
     kinds = TABLE_COLUMNS[name]
     wanted = [c for cols in kinds.values() for c in cols]
-    parquet, csv = raw_dir / f"{name}.parquet", raw_dir / f"{name}.csv"
-    if parquet.exists():
-        frame = pd.read_parquet(parquet)
-    elif csv.exists():
-        frame = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
-    elif name in REQUIRED:
+    frame = read_raw_file(raw_dir, name)
+    if frame is None and name in REQUIRED:
         raise FileNotFoundError(f"required raw table {name} not found in {raw_dir}")
-    else:
+    if frame is None:
         frame = pd.DataFrame({c: pd.Series(dtype="object") for c in wanted})
     for col in wanted:
         if col not in frame.columns:
@@ -288,7 +300,7 @@ def read_table(raw_dir: Path, name: str) -> pd.DataFrame:
     for col in kinds.get("int", ()):
         out[col] = pd.to_numeric(frame[col]).astype("Int64")
     for col in kinds.get("money", ()):
-        out[col] = _cents(frame[col])
+        out[col] = to_cents(frame[col])
     return out.reset_index(drop=True)
 
 

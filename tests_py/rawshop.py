@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 
 from orchard.contract import REQUIRED_TABLES, TABLES
 from orchard.io import ARROW_TYPES
-from warehouse import BuildFailed, Warehouse, dbt, load
 
 Format = Literal["parquet", "csv"]
 
@@ -224,20 +223,3 @@ def minimal_shop() -> RawShop:
     shop.add("order_items", "I1")
     assert set(shop.rows) == set(REQUIRED_TABLES)
     return shop
-
-
-def build(raw_dir: Path, work_dir: Path, dbt_args: list[str], env_extra: dict[str, str] | None = None) -> Warehouse:
-    """Load raw_dir and run one dbt command (e.g. ["run", "--select", "staging"]).
-
-    Like warehouse.build_warehouse, but any dbt arguments: the tiny shops build only
-    the models their tests read, since every dbt invocation costs a full parse."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    duckdb_path = work_dir / "orchard.duckdb"
-    loaded = load(raw_dir, duckdb_path, env_extra)
-    if loaded.returncode != 0:
-        raise BuildFailed(f"load_raw failed:\n{loaded.stdout}\n{loaded.stderr}")
-    result = dbt(dbt_args, work_dir, duckdb_path, env_extra)
-    if result.returncode != 0:
-        tail = "\n".join(result.stdout.splitlines()[-40:])
-        raise BuildFailed(f"dbt {' '.join(dbt_args)} failed:\n{tail}\n{result.stderr[-3000:]}")
-    return Warehouse(raw_dir, duckdb_path, work_dir)

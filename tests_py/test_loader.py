@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from orchard.contract import REQUIRED_TABLES, SQL_TYPES, TABLES
-from rawshop import Format, RawShop, build, minimal_shop, money, write_frame
-from warehouse import Warehouse, load
+from rawshop import Format, RawShop, minimal_shop, money, write_frame
+from warehouse import Warehouse, load, load_and_run
 
 OPTIONAL_TABLES = [name for name, table in TABLES.items() if not table.required]
 # Marts fed only by an optional table: empty, not failing, when it is absent.
@@ -296,7 +296,7 @@ def parquet_warehouse(shop_data: RawShop, tmp_path_factory: pytest.TempPathFacto
     """Required tables only, as Parquet; every model (and the seeds marts join) built.
     Data tests are left out: they are not what 'builds' means here and cost ~20 s."""
     raw = shop_data.write(tmp_path_factory.mktemp("loader_parquet_raw"))
-    return build(
+    return load_and_run(
         raw,
         tmp_path_factory.mktemp("loader_parquet_wh"),
         ["build", "--resource-type", "model", "--resource-type", "seed"],
@@ -312,7 +312,7 @@ def csv_warehouse(shop_data: RawShop, tmp_path_factory: pytest.TempPathFactory) 
         frame = shop_data.frame(table)
         frame = frame[list(reversed(frame.columns))].assign(exported_by="legacy-erp")
         write_frame(frame, raw, table, "csv")
-    return build(raw, tmp_path_factory.mktemp("loader_csv_wh"), ["run", "--select", "staging"])
+    return load_and_run(raw, tmp_path_factory.mktemp("loader_csv_wh"), ["run", "--select", "staging"])
 
 
 @pytest.mark.parametrize("table", OPTIONAL_TABLES)

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from orchard.funnel import STEPS
 from warehouse import REPO_ROOT, dbt
 
 QUERY = """
@@ -32,7 +33,8 @@ select
     {{ safe_divide('5', 'cast(null as integer)') }} as ratio_over_null,
     {{ safe_divide('-3', '-4') }} as negative_ratio,
     {{ is_valid_order("'cancelled'") }} as is_cancelled_valid,
-    {{ is_valid_order("'returned'") }} as is_returned_valid
+    {{ is_valid_order("'returned'") }} as is_returned_valid,
+    '{{ funnel_steps() | join(",") }}' as funnel_steps
 """
 
 
@@ -109,3 +111,8 @@ def test_only_the_calendar_model_builds_a_date_spine() -> None:
 def test_ratios_go_through_safe_divide() -> None:
     by_hand = sorted(name for name, sql in _model_sql().items() if HAND_DIVISION.search(sql))
     assert by_hand == [], f"null-safe division written by hand (use safe_divide): {by_hand}"
+
+
+def test_funnel_steps_agree_with_python(rendered: dict[str, object]) -> None:
+    # The models' steps (macro funnel_steps) and the dashboard's, quality suites' and generator's (orchard.funnel).
+    assert rendered["funnel_steps"] == ",".join(STEPS)

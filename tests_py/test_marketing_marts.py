@@ -48,7 +48,6 @@ the spec alone; the rest is computed below from metrics.md, with these readings
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -59,8 +58,18 @@ import pytest
 from scipy import stats
 
 from oracle import FUNNEL_STEPS as STEPS
-from oracle import MartCheck, Oracle, assert_frames_match, day_number, read_mart, to_date
-from warehouse import Warehouse, build_warehouse, dbt
+from oracle import (
+    MartCheck,
+    Oracle,
+    assert_frames_match,
+    day_number,
+    ratio,
+    read_mart,
+    read_raw_file,
+    to_cents,
+    to_date,
+)
+from warehouse import Warehouse, build_warehouse, dbt, shop_with_oracle
 
 pytestmark = pytest.mark.slow
 
@@ -84,34 +93,15 @@ MARKETING_SELECTION = "+path:models/marts/marketing"
 # --------------------------------------------------------------------------- reading
 
 
-def _cents(values: pd.Series) -> pd.Series:
-    def one(value: object) -> object:
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-            return pd.NA
-        text = repr(float(value)) if isinstance(value, float) else str(value)
-        return int(Decimal(text).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
-
-    return values.map(one).astype("Int64")
-
-
 def read_extra(raw_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
     """A raw table the core oracle does not read (<name>.parquet or .csv); absent = empty."""
-    parquet, csv = raw_dir / f"{name}.parquet", raw_dir / f"{name}.csv"
-    if parquet.exists():
-        frame = pd.read_parquet(parquet)
-    elif csv.exists():
-        frame = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
-    else:
+    frame = read_raw_file(raw_dir, name)
+    if frame is None:
         frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     for column in columns:
         if column not in frame.columns:
             frame[column] = pd.NA
     return frame[list(columns)].drop_duplicates().reset_index(drop=True)
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    num, den = numerator.astype("float64"), denominator.astype("float64")
-    return (num / den.where(den != 0)).astype("float64")
 
 
 def _week_start(day: pd.Series) -> pd.Series:
@@ -246,11 +236,11 @@ class MarketingOracle:
             spread["day"] = spread["day"].to_numpy() + np.tile(np.arange(n), len(active))
             counts = spread.drop_duplicates().groupby("day").size()
             out[name] = out["day"].map(counts).fillna(0).astype("int64")
-        out["stickiness"] = _ratio(out["dau"], out["mau"])
-        out["registration_conversion"] = _ratio(out["signups"], out["new_visitors"])
-        out["aov"] = _ratio(out["net_revenue"], out["orders"]) / 100
-        out["session_conversion"] = _ratio(out["purchase_sessions"], out["sessions"])
-        out["repurchase_rate"] = _ratio(out["repeat_buyers"], out["buyers"])
+        out["stickiness"] = ratio(out["dau"], out["mau"])
+        out["registration_conversion"] = ratio(out["signups"], out["new_visitors"])
+        out["aov"] = ratio(out["net_revenue"], out["orders"]) / 100
+        out["session_conversion"] = ratio(out["purchase_sessions"], out["sessions"])
+        out["repurchase_rate"] = ratio(out["repeat_buyers"], out["buyers"])
         out["date_day"] = out["day"].map(to_date)
         return out
 
@@ -266,10 +256,10 @@ class MarketingOracle:
     def _funnel_rates(out: pd.DataFrame) -> pd.DataFrame:
         previous = "sessions"
         for step in STEPS:
-            out[f"{step}_conversion"] = _ratio(out[f"{step}_sessions"], out[previous])
+            out[f"{step}_conversion"] = ratio(out[f"{step}_sessions"], out[previous])
             previous = f"{step}_sessions"
-        out["overall_conversion"] = _ratio(out["purchase_sessions"], out["sessions"])
-        out["cart_abandonment_rate"] = _ratio(out["cart_abandoned_sessions"], out["add_to_cart_sessions"])
+        out["overall_conversion"] = ratio(out["purchase_sessions"], out["sessions"])
+        out["cart_abandonment_rate"] = ratio(out["cart_abandoned_sessions"], out["add_to_cart_sessions"])
         return out
 
     @cached_property
@@ -414,14 +404,14 @@ class MarketingOracle:
             "first_orders",
         ):
             out[col] = out[col].fillna(0).astype("int64")
-        out["redemption_rate"] = _ratio(out["redeemed"], out["issued"])
+        out["redemption_rate"] = ratio(out["redeemed"], out["issued"])
         return out
 
     @cached_property
     def coupon_campaign_performance(self) -> pd.DataFrame:
         cols = ["issued", "redeemed", "expired_unused", "redemptions", "discount_cost", "net_revenue", "first_orders"]
         out = self.coupon_performance.groupby("campaign", dropna=False)[cols].sum().reset_index()
-        out["redemption_rate"] = _ratio(out["redeemed"], out["issued"])
+        out["redemption_rate"] = ratio(out["redeemed"], out["issued"])
         return out
 
     @cached_property
@@ -436,7 +426,7 @@ class MarketingOracle:
         )
         c = c.merge(g, left_on="customer_id", right_index=True, how="left")
         c[["valid_orders", "coupon_orders"]] = c[["valid_orders", "coupon_orders"]].fillna(0).astype("int64")
-        c["coupon_sensitivity"] = _ratio(c["coupon_orders"], c["valid_orders"])
+        c["coupon_sensitivity"] = ratio(c["coupon_orders"], c["valid_orders"])
         return c
 
     # ---- channels
@@ -445,7 +435,7 @@ class MarketingOracle:
     def channel_performance(self) -> pd.DataFrame:
         as_of = self.as_of
         spend = read_extra(self.raw_dir, "marketing_spend", ("spend_date", "channel", "spend_amount"))
-        spend = spend.assign(day=day_number(spend["spend_date"]), cents=_cents(spend["spend_amount"]))
+        spend = spend.assign(day=day_number(spend["spend_date"]), cents=to_cents(spend["spend_amount"]))
         spend = spend[(spend["day"] <= as_of).fillna(False)].astype({"channel": "string"})
         spend["month"] = _month(spend["day"].astype("int64"))
         c = self.core.customers
@@ -469,8 +459,8 @@ class MarketingOracle:
             out[col] = out[col].fillna(0).astype("int64")
         passed = out["month"].map(lambda m: _month_day(m + 1) - 1 + 364 <= as_of)
         out["ltv_365_gross_margin"] = out["margin"].where(passed).astype("Int64")
-        out["cac"] = _ratio(out["spend"], out["new_customers"]) / 100
-        out["ltv_365_gross_margin_per_customer"] = (_ratio(out["margin"], out["new_customers"]) / 100).where(passed)
+        out["cac"] = ratio(out["spend"], out["new_customers"]) / 100
+        out["ltv_365_gross_margin_per_customer"] = (ratio(out["margin"], out["new_customers"]) / 100).where(passed)
         out["ltv_to_cac"] = out["ltv_365_gross_margin_per_customer"] / out["cac"].where(out["cac"] > 0)
         out["month_start"] = out["month"].map(lambda m: to_date(_month_day(m)))
         return out
@@ -549,9 +539,7 @@ def experiment_warehouse(experiment_raw_dir: Path, tmp_path_factory: pytest.Temp
 
 @pytest.fixture(scope="module", params=("clean", "experiment", "online_retail"))
 def shop(request: pytest.FixtureRequest) -> tuple[Warehouse, MarketingOracle]:
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, MarketingOracle(raw_dir)
+    return shop_with_oracle(request, MarketingOracle)
 
 
 # --------------------------------------------------------------------------- the marts vs the oracle

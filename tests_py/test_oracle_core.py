@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from oracle import MartCheck, Oracle, allocate_largest_remainder, assert_frames_match, read_mart
+from warehouse import shop_with_oracle
 
 ORDER_MONEY = ("gmv", "discount", "refund", "net_revenue", "cogs", "gross_margin")
 ITEM_MONEY = ("net_revenue", "gross_margin")
@@ -45,9 +46,7 @@ def test_oracle_allocation_by_largest_remainder(amount, weights, keys, shares) -
 @pytest.fixture(scope="module", params=SHOPS)
 def shop(request: pytest.FixtureRequest):
     """(warehouse, oracle) of one fixture shop."""
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, Oracle(raw_dir)
+    return shop_with_oracle(request, Oracle)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from oracle import LTV_WINDOWS, RETENTION_DAYS, Oracle, assert_frames_match, assert_mart_matches, read_mart
+from warehouse import shop_with_oracle
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +26,7 @@ CENT = 0.005 + 1e-9  # a per-customer money figure may be rounded to cents by th
 @pytest.fixture(scope="module", params=SHOPS)
 def shop(request: pytest.FixtureRequest):
     """(warehouse, oracle) of one fixture shop."""
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, Oracle(raw_dir)
+    return shop_with_oracle(request, Oracle)
 
 
 def test_customer_rfm(shop) -> None:

@@ -17,7 +17,6 @@ must come out as the matching role for the large majority of products.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -25,7 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oracle import MartCheck, Oracle, day_number
+from oracle import MartCheck, Oracle, day_number, ratio, read_raw_file, to_cents
+from warehouse import shop_with_oracle
 
 # dbt vars of dbt_project.yml, with their documented defaults.
 WINDOW_DAYS = 90
@@ -98,20 +98,6 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def _read_raw(raw_dir: Path, name: str) -> pd.DataFrame | None:
-    parquet, csv = raw_dir / f"{name}.parquet", raw_dir / f"{name}.csv"
-    if parquet.exists():
-        return pd.read_parquet(parquet)
-    if csv.exists():
-        return pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
-    return None
-
-
-def _to_cents(value: object) -> int:
-    text = repr(float(value)) if isinstance(value, float) else str(value)
-    return int(Decimal(text).scaleb(2).to_integral_value())
-
-
 def _percent_rank(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
     """SQL percent_rank(): (rank - 1) / (n - 1) with ties at their lowest rank; 0 when n = 1."""
     if groups is None:
@@ -130,12 +116,6 @@ def _median(values: pd.Series) -> float:
     return float(v[mid]) if len(v) % 2 else float((v[mid - 1] + v[mid]) / 2)
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as floats, NaN where the denominator is 0."""
-    den = denominator.astype(float)
-    return (numerator.astype(float) / den.where(den != 0)).astype(float)
-
-
 class ProductOracle:
     """Expected product marts of one raw directory, as of the core oracle's as-of date."""
 
@@ -148,12 +128,12 @@ class ProductOracle:
 
     @cached_property
     def catalogue(self) -> pd.DataFrame:
-        raw = _read_raw(self.raw_dir, "products").drop_duplicates()
+        raw = read_raw_file(self.raw_dir, "products").drop_duplicates()
         out = pd.DataFrame(
             {
                 "product_id": raw["product_id"].astype("string"),
                 "category": raw["category"].astype("string").str.strip().str.lower(),
-                "list_price": raw["list_price"].map(_to_cents).astype("int64"),
+                "list_price": to_cents(raw["list_price"]).astype("int64"),
                 "launch_day": day_number(raw["launched_at"]),
                 "discontinued_day": day_number(raw["discontinued_at"]) if "discontinued_at" in raw else pd.NA,
             }
@@ -211,7 +191,7 @@ class ProductOracle:
         p["viewers"] = p["product_id"].map(views.groupby("product_id")["anonymous_id"].nunique()).fillna(0)
         p[["buyers", "viewers"]] = p[["buyers", "viewers"]].astype("int64")
 
-        reviews = _read_raw(self.raw_dir, "reviews")
+        reviews = read_raw_file(self.raw_dir, "reviews")
         if reviews is None:
             reviews = pd.DataFrame({"product_id": [], "rating": [], "reviewed_at": []})
         reviews = reviews[self._in_window(reviews["reviewed_at"]) & reviews["rating"].notna()]
@@ -221,10 +201,10 @@ class ProductOracle:
 
         # Rates: money in cents -> currency units first, as a DECIMAL cast to double would be.
         nr, gm = p["net_revenue"] / 100, p["gross_margin"] / 100
-        p["margin_rate"] = _ratio(gm, nr)
-        p["conversion_rate"] = _ratio(p["buyers"], p["viewers"])
-        p["uv_value"] = _ratio(nr, p["viewers"])
-        p["return_rate"] = _ratio(p["returned_units"], p["units_sold"])
+        p["margin_rate"] = ratio(gm, nr)
+        p["conversion_rate"] = ratio(p["buyers"], p["viewers"])
+        p["uv_value"] = ratio(nr, p["viewers"])
+        p["return_rate"] = ratio(p["returned_units"], p["units_sold"])
 
         # Role inputs.
         p["price_percentile_in_category"] = _percent_rank(p["list_price"], p["category"])
@@ -263,7 +243,7 @@ class ProductOracle:
         last, prev = p["units_sold"], p["units_sold_previous_window"]
         up, down = GROWTH_THRESHOLD
         p["days_since_launch"] = (self.as_of - p["launch_day"]).astype("Int64")
-        p["units_growth_rate"] = _ratio(last - prev, prev)
+        p["units_growth_rate"] = ratio(last - prev, prev)
         discontinued = (p["discontinued_day"] <= self.as_of).fillna(False).astype(bool)
         p["product_lifecycle_stage"] = np.select(
             [
@@ -325,20 +305,18 @@ class ProductOracle:
         )
         out = agg.reindex(list(ROLES), fill_value=0).rename_axis("product_role").reset_index()
         out["role_order"] = np.arange(1, len(ROLES) + 1)
-        out["product_share"] = _ratio(out["products"], pd.Series(len(p), index=out.index))
+        out["product_share"] = ratio(out["products"], pd.Series(len(p), index=out.index))
         for col in ("net_revenue", "gross_margin"):
-            out[f"{col}_share"] = _ratio(out[col] / 100, pd.Series(p[col].sum() / 100, index=out.index))
-        out["viewer_share"] = _ratio(out["viewers"], pd.Series(p["viewers"].sum(), index=out.index))
-        out["margin_rate"] = _ratio(out["gross_margin"] / 100, out["net_revenue"] / 100)
+            out[f"{col}_share"] = ratio(out[col] / 100, pd.Series(p[col].sum() / 100, index=out.index))
+        out["viewer_share"] = ratio(out["viewers"], pd.Series(p["viewers"].sum(), index=out.index))
+        out["margin_rate"] = ratio(out["gross_margin"] / 100, out["net_revenue"] / 100)
         return out
 
 
 @pytest.fixture(scope="module", params=SHOPS)
 def shop(request: pytest.FixtureRequest):
     """(warehouse, product oracle) of one fixture shop."""
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, ProductOracle(raw_dir)
+    return shop_with_oracle(request, ProductOracle)
 
 
 # Every listed column of every catalogue product (pair, role), exactly; money to the cent.

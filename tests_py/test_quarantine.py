@@ -23,8 +23,8 @@ import duckdb
 import pytest
 
 from orchard.contract import TABLES
-from rawshop import RawShop, build, money
-from warehouse import Warehouse, dbt
+from rawshop import RawShop, money
+from warehouse import Warehouse, dbt, load_and_run
 
 pytestmark = pytest.mark.slow
 
@@ -301,7 +301,7 @@ def tiny_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tiny_warehouse(tiny_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     # Only what the tests read: staging (with quarantine) and the as-of date.
-    return build(
+    return load_and_run(
         tiny_raw_dir, tmp_path_factory.mktemp("tiny_dirty_wh"), ["run", "--select", "staging", "int_as_of_date"]
     )
 

@@ -16,7 +16,7 @@ from oracle import Oracle, assert_mart_matches
 from orchard.contract import CHANNELS
 from orchard.generator.planted import PLANTED
 from orchard.generator.population import SIGNUP_MIX
-from warehouse import Warehouse
+from warehouse import Warehouse, shop_with_oracle
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +28,7 @@ SIGMAS = 4.0  # a planted share must lie within 4 binomial standard errors of wh
 @pytest.fixture(scope="module", params=SHOPS)
 def shop(request: pytest.FixtureRequest) -> tuple[Warehouse, Oracle]:
     """(warehouse, oracle) of one fixture shop."""
-    raw_dir = request.getfixturevalue(f"{request.param}_raw_dir")
-    warehouse = request.getfixturevalue(f"{request.param}_warehouse")
-    return warehouse, Oracle(raw_dir)
+    return shop_with_oracle(request, Oracle)
 
 
 def test_oracle_keeps_the_warehouse_clean_rows(shop) -> None:

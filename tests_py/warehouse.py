@@ -12,11 +12,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -92,17 +95,36 @@ def build_warehouse(
     dbt_vars: dict[str, object] | None = None,
 ) -> Warehouse:
     """Load raw_dir and run `dbt <command>` (models and tests) into work_dir/orchard.duckdb."""
+    # A partial build runs only the tests whose every parent it built (a staging model's
+    # reconciliation test also reads its quarantine model).
+    selection = ["--select", select, "--indirect-selection", "cautious"] if select else []
+    args = [command] + selection + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
+    return load_and_run(raw_dir, work_dir, args, env_extra)
+
+
+def load_and_run(
+    raw_dir: Path, work_dir: Path, dbt_args: list[str], env_extra: dict[str, str] | None = None
+) -> Warehouse:
+    """Load raw_dir and run one dbt command with any arguments (e.g. ["run", "--select", "staging"])
+    into work_dir/orchard.duckdb: the tiny shops build only the models their tests read, since
+    every dbt invocation costs a full parse. BuildFailed carries the failing step's output."""
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = work_dir / "orchard.duckdb"
     loaded = load(raw_dir, duckdb_path, env_extra)
     if loaded.returncode != 0:
         raise BuildFailed(f"load_raw failed:\n{loaded.stdout}\n{loaded.stderr}")
-    # A partial build runs only the tests whose every parent it built (a staging model's
-    # reconciliation test also reads its quarantine model).
-    selection = ["--select", select, "--indirect-selection", "cautious"] if select else []
-    args = [command] + selection + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
-    result = dbt(args, work_dir, duckdb_path, env_extra)
+    result = dbt(dbt_args, work_dir, duckdb_path, env_extra)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-60:])
-        raise BuildFailed(f"dbt {' '.join(args)} failed:\n{tail}\n{result.stderr[-3000:]}")
+        raise BuildFailed(f"dbt {' '.join(dbt_args)} failed:\n{tail}\n{result.stderr[-3000:]}")
     return Warehouse(raw_dir, duckdb_path, work_dir)
+
+
+Oracle = TypeVar("Oracle")
+
+
+def shop_with_oracle(request: pytest.FixtureRequest, oracle: Callable[[Path], Oracle]) -> tuple[Warehouse, Oracle]:
+    """For a fixture parametrized by shop name ("clean", "dirty", ...): that shop's session
+    warehouse (the `<name>_warehouse` fixture) and `oracle` built over the same raw directory."""
+    warehouse: Warehouse = request.getfixturevalue(f"{request.param}_warehouse")
+    return warehouse, oracle(warehouse.raw_dir)

@@ -3,6 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
+from orchard import funnel
 from orchard.dashboard import data, ui
 
 con, f = ui.con(), ui.filters()
@@ -17,7 +18,7 @@ ui.metric_row(
     }
 )
 
-steps = [{"step": step.removesuffix("_sessions"), "sessions": overall[step]} for step in data.FUNNEL_STEPS]
+steps = [{"step": step.removesuffix("_sessions"), "sessions": overall[step]} for step in funnel.SESSION_COUNTS]
 left, right = st.columns(2)
 left.plotly_chart(px.funnel(steps, x="sessions", y="step", title="Session funnel"), width="stretch")
 acquisition = data.acquisition(con, f)

@@ -107,8 +107,29 @@ def _frame_sql(kinds: dict[str, str]) -> str:
     return ", ".join(f"cast({column} as {kind}) as {column}" for column, kind in kinds.items())
 
 
-class PostgresEngine:
+class _WrittenFromDuckdb:
+    """An engine whose tables are (re)created from a DuckDB query by `_replace`: raw from
+    orchard.load's views, a frame from a throwaway DuckDB that registers it."""
+
+    name: str
+
+    def _replace(self, con: duckdb.DuckDBPyConnection, sql: str, schema: str, name: str) -> None:
+        raise NotImplementedError
+
+    def load_raw(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+        for table in tqdm(tables, desc=f"raw -> {self.name}", unit="table", disable=None):
+            self._replace(con, f"select * from raw.{table}", "raw", table)
+
+    def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
+        with duckdb.connect() as con:
+            con.register("frame", frame)
+            self._replace(con, f"select {_frame_sql(kinds)} from frame", schema, name)
+
+
+class PostgresEngine(_WrittenFromDuckdb):
     """A psycopg2 connection to the `postgres` target."""
+
+    name = "postgres"
 
     def __init__(self, settings: dict[str, Any]) -> None:
         import psycopg2
@@ -142,10 +163,6 @@ class PostgresEngine:
             cursor.execute(f"create table {schema}.{name} ({ddl})")
             cursor.copy_expert(f"copy {schema}.{name} from stdin with (format csv)", rows)
 
-    def load_raw(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-        for table in tqdm(tables, desc="raw -> postgres", unit="table", disable=None):
-            self._replace(con, f"select * from raw.{table}", "raw", table)
-
     def query(self, sql: str) -> pd.DataFrame:
         import psycopg2
 
@@ -157,17 +174,14 @@ class PostgresEngine:
         except psycopg2.Error as error:
             raise EngineError(f"PostgreSQL: {str(error).strip().splitlines()[0]} (in: {sql})") from None
 
-    def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
-        with duckdb.connect() as con:
-            con.register("frame", frame)
-            self._replace(con, f"select {_frame_sql(kinds)} from frame", schema, name)
-
     def close(self) -> None:
         self.connection.close()
 
 
-class SparkEngine:
+class SparkEngine(_WrittenFromDuckdb):
     """The Spark session of the `spark` target (method session): same warehouse dir and metastore as dbt's."""
+
+    name = "spark"
 
     def __init__(self, settings: dict[str, Any]) -> None:
         if settings.get("method") != "session":
@@ -185,7 +199,7 @@ class SparkEngine:
         warehouse = settings.get("server_side_parameters", {}).get("spark.sql.warehouse.dir", "spark-warehouse")
         self.files_dir = Path(warehouse).resolve().parent / "files"
 
-    def _replace_from_parquet(self, con: duckdb.DuckDBPyConnection, sql: str, schema: str, name: str) -> None:
+    def _replace(self, con: duckdb.DuckDBPyConnection, sql: str, schema: str, name: str) -> None:
         """Write the query to Parquet with DuckDB and (re)create schema.name as a table over that file."""
         directory = self.files_dir / schema / name
         shutil.rmtree(directory, ignore_errors=True)
@@ -195,10 +209,6 @@ class SparkEngine:
         self.session.sql(f"drop table if exists {schema}.{name}")
         self.session.sql(f"create table {schema}.{name} using parquet location '{directory}'")
 
-    def load_raw(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-        for table in tqdm(tables, desc="raw -> spark", unit="table", disable=None):
-            self._replace_from_parquet(con, f"select * from raw.{table}", "raw", table)
-
     def query(self, sql: str) -> pd.DataFrame:
         from pyspark.errors import AnalysisException
 
@@ -206,11 +216,6 @@ class SparkEngine:
             return self.session.sql(sql).toPandas()
         except AnalysisException as error:
             raise EngineError(f"Spark: {str(error).strip().splitlines()[0]} (in: {sql})") from None
-
-    def write_frame(self, frame: pd.DataFrame, schema: str, name: str, kinds: dict[str, str]) -> None:
-        with duckdb.connect() as con:
-            con.register("frame", frame)
-            self._replace_from_parquet(con, f"select {_frame_sql(kinds)} from frame", schema, name)
 
     def close(self) -> None:
         self.session.stop()

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchard.funnel import SESSION_COUNTS
 from orchard.paths import DEFAULT_DUCKDB_PATH
 
 
@@ -219,29 +220,18 @@ def monthly_retention(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
 
 # --- funnels ---------------------------------------------------------------------------
 
-FUNNEL_STEPS = [
-    "sessions",
-    "product_view_sessions",
-    "add_to_cart_sessions",
-    "begin_checkout_sessions",
-    "purchase_sessions",
-]
-
 
 def session_funnel(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None) -> pd.DataFrame:
     """Sessions at each step, overall or by `channel` / `device_type`, with cart abandonment."""
     assert by in (None, "channel", "device_type")
     group = f"{by}," if by else ""
+    counts = "".join(f"sum({count}) as {count}, " for count in SESSION_COUNTS)
     return query(
         con,
         f"""
         select
             {group}
-            sum(sessions) as sessions,
-            sum(product_view_sessions) as product_view_sessions,
-            sum(add_to_cart_sessions) as add_to_cart_sessions,
-            sum(begin_checkout_sessions) as begin_checkout_sessions,
-            sum(purchase_sessions) as purchase_sessions,
+            {counts}
             sum(purchase_sessions) / nullif(sum(sessions), 0) as overall_conversion,
             sum(cart_abandoned_sessions) / nullif(sum(add_to_cart_sessions), 0) as cart_abandonment_rate
         from marts.funnel_daily
@@ -274,14 +264,20 @@ def acquisition(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 # --- customers (by acquisition channel; point in time as of the build) ------------------
 
 
+def _of_selected_customers(mart: str, alias: str) -> str:
+    """`from ... where ...` over a per-customer mart, keeping the customers of the sidebar's
+    channels: a customer's acquisition channel lives in dim_customers only."""
+    return f"""from marts.{mart} as {alias}
+        inner join marts.dim_customers as customers on {alias}.customer_id = customers.customer_id
+        where ($all_channels or customers.acquisition_channel = any($channels))"""
+
+
 def rfm_grid(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return query(
         con,
-        """
+        f"""
         select rfm.r_score, rfm.fm_score, count(*) as customers, sum(rfm.monetary) as monetary
-        from marts.customer_rfm as rfm
-        inner join marts.dim_customers as customers on rfm.customer_id = customers.customer_id
-        where ($all_channels or customers.acquisition_channel = any($channels))
+        {_of_selected_customers("customer_rfm", "rfm")}
         group by rfm.r_score, rfm.fm_score
         order by rfm.r_score, rfm.fm_score
     """,
@@ -292,11 +288,9 @@ def rfm_grid(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def rfm_segments(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return query(
         con,
-        """
+        f"""
         select rfm.rfm_segment, count(*) as customers, sum(rfm.monetary) as monetary
-        from marts.customer_rfm as rfm
-        inner join marts.dim_customers as customers on rfm.customer_id = customers.customer_id
-        where ($all_channels or customers.acquisition_channel = any($channels))
+        {_of_selected_customers("customer_rfm", "rfm")}
         group by rfm.rfm_segment
         order by customers desc, rfm.rfm_segment
     """,
@@ -307,11 +301,9 @@ def rfm_segments(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def lifecycle_stages(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return query(
         con,
-        """
+        f"""
         select lifecycle.lifecycle_stage, count(*) as customers
-        from marts.customer_lifecycle as lifecycle
-        inner join marts.dim_customers as customers on lifecycle.customer_id = customers.customer_id
-        where ($all_channels or customers.acquisition_channel = any($channels))
+        {_of_selected_customers("customer_lifecycle", "lifecycle")}
         group by lifecycle.lifecycle_stage
         order by customers desc, lifecycle.lifecycle_stage
     """,
@@ -338,11 +330,10 @@ def clv(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per customer with a valid order: predicted CLV and probability alive."""
     return query(
         con,
-        """
+        f"""
         select ltv.customer_id, ltv.predicted_clv, ltv.p_alive, ltv.ltv_net_revenue, ltv.valid_orders
-        from marts.customer_ltv as ltv
-        inner join marts.dim_customers as customers on ltv.customer_id = customers.customer_id
-        where ltv.predicted_clv is not null and ($all_channels or customers.acquisition_channel = any($channels))
+        {_of_selected_customers("customer_ltv", "ltv")}
+        and ltv.predicted_clv is not null
     """,
         f,
     )

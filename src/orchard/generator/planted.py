@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from orchard.contract import CHANNELS
-
-# Session funnel steps after `session`, in order (metrics.md, "Funnels").
-FUNNEL_STEPS: tuple[str, ...] = ("product_view", "add_to_cart", "begin_checkout", "purchase")
+from orchard.funnel import STEPS as FUNNEL_STEPS
 
 CATEGORIES: tuple[str, ...] = ("apparel", "beauty", "home", "electronics", "food", "toys")
 ARCHETYPES: tuple[str, ...] = ("traffic", "profit", "image", "long_tail")

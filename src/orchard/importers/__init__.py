@@ -3,7 +3,8 @@
 online_retail and cdnow turn one public data set each into contract tables;
 export runs a declarative mapping (mappings/*.yml) over a shop's CSV export.
 All of them write through orchard.io; the data-set importers share their
-command-line options and report here.
+command-line options, report, and the customers and orders of a buyers-only
+data set here.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def add_import_options(parser: argparse.ArgumentParser, source: Path | None, sou
         metavar="RATIO",
         help="unit_cost = RATIO x price (0..1). Default 0.0: cost unknown, written as 0.00",
     )
+    add_replace_option(parser)
+
+
+def add_replace_option(parser: argparse.ArgumentParser) -> None:
+    """--replace, which every importer (data set or mapped export) takes."""
     parser.add_argument(
         "--replace", action="store_true", help="remove contract table files already in --out before writing"
     )
@@ -67,6 +73,25 @@ def buyers_as_customers(
             "referrer_customer_id": None,
             "anonymous_id": None,
             "updated_at": signed_up_at,
+        }
+    )
+
+
+def purchases_as_orders(order_id: pd.Series, customer_id: pd.Series, ordered_at: pd.Series) -> pd.DataFrame:
+    """The orders table of a data set that only knows purchases: delivered, no session or coupon,
+    no order-level discount, shipping or tax, never updated after it was placed."""
+    return pd.DataFrame(
+        {
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "session_id": None,
+            "ordered_at": ordered_at,
+            "status": "delivered",
+            "coupon_code": None,
+            "order_discount_amount": 0,
+            "shipping_amount": 0,
+            "tax_amount": 0,
+            "updated_at": ordered_at,
         }
     )
 

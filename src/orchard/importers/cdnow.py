@@ -76,7 +76,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchard import cli
-from orchard.importers import add_import_options, buyers_as_customers, run_import
+from orchard.importers import add_import_options, buyers_as_customers, purchases_as_orders, run_import
 from orchard.io import ImporterError, check_out_dir, cost_cents, to_cents, write_tables
 from orchard.paths import SHARED_DATA
 
@@ -180,20 +180,7 @@ def median_cd_price_cents(purchases: pd.DataFrame) -> int:
 
 
 def build_orders(purchases: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "order_id": purchases["order_id"],
-            "customer_id": purchases["customer_id"],
-            "session_id": None,
-            "ordered_at": purchases["purchase_date"],
-            "status": "delivered",
-            "coupon_code": None,
-            "order_discount_amount": 0,
-            "shipping_amount": 0,
-            "tax_amount": 0,
-            "updated_at": purchases["purchase_date"],
-        }
-    )
+    return purchases_as_orders(purchases["order_id"], purchases["customer_id"], purchases["purchase_date"])
 
 
 def build_order_items(purchases: pd.DataFrame, assumed_cost_ratio: float) -> pd.DataFrame:

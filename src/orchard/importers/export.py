@@ -31,6 +31,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from orchard import cli
+from orchard.importers import add_replace_option
 from orchard.importers.engine import ImportResult, run_mapping
 from orchard.importers.mapping import load_mapping
 from orchard.io import ImporterError, check_out_dir, write_arrow_tables
@@ -82,9 +83,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="RAW_DIR",
         help="raw directory to write the contract tables into (<table>.parquet)",
     )
-    parser.add_argument(
-        "--replace", action="store_true", help="remove contract table files already in --out before writing"
-    )
+    add_replace_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 

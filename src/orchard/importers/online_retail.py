@@ -132,7 +132,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchard import cli
-from orchard.importers import add_import_options, buyers_as_customers, run_import
+from orchard.importers import add_import_options, buyers_as_customers, purchases_as_orders, run_import
 from orchard.io import ImporterError, check_out_dir, cost_cents, to_cents, write_tables
 from orchard.paths import SHARED_DATA
 
@@ -397,21 +397,8 @@ def build_orders(sales: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
-    status = pd.Series("delivered", index=invoices.index, dtype="string")
-    ordered_at = invoices["ordered_at"].astype("datetime64[us]")
-    return pd.DataFrame(
-        {
-            "order_id": invoices["InvoiceNo"].astype("string"),
-            "customer_id": invoices["customer_id"],
-            "session_id": None,
-            "ordered_at": ordered_at,
-            "status": status,
-            "coupon_code": None,
-            "order_discount_amount": 0,
-            "shipping_amount": 0,
-            "tax_amount": 0,
-            "updated_at": ordered_at,
-        }
+    return purchases_as_orders(
+        invoices["InvoiceNo"].astype("string"), invoices["customer_id"], invoices["ordered_at"].astype("datetime64[us]")
     )
 
 

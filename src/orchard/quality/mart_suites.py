@@ -26,6 +26,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations import Expectation
 
 from orchard.contract import CHANNELS, COUPON_TYPES, DEVICE_TYPES, ORDER_STATUSES
+from orchard.funnel import SESSION_COUNTS
 
 from .core import Dataset, blocking, flatten, has_columns, warning
 
@@ -51,14 +52,6 @@ def _unknown(values: tuple[str, ...]) -> tuple[str, ...]:
 
 # The as-of date of the build: dim_dates runs from the first day with data to it.
 AS_OF = "(select max(date_day) from marts.dim_dates)"
-# The session funnel's counts, each step a subset of the one before.
-FUNNEL_SESSIONS = (
-    "sessions",
-    "product_view_sessions",
-    "add_to_cart_sessions",
-    "begin_checkout_sessions",
-    "purchase_sessions",
-)
 
 
 # --- helpers: each returns expectations marked blocking, with the reason ---------
@@ -404,7 +397,7 @@ MARTS: tuple[Mart, ...] = (
         ("date_day", "channel", "device_type"),
         "date_day, channel, device_type, sessions, product_view_sessions, add_to_cart_sessions, "
         "begin_checkout_sessions, purchase_sessions",
-        (non_negative("purchase_sessions"), ordered(*FUNNEL_SESSIONS)),
+        (non_negative("purchase_sessions"), ordered(*SESSION_COUNTS)),
     ),
     Mart(
         "acquisition_funnel",
@@ -484,7 +477,7 @@ MARTS: tuple[Mart, ...] = (
         "begin_checkout_sessions, purchase_sessions, overall_conversion, cart_abandonment_rate",
         (
             non_negative("purchase_sessions"),
-            ordered(*FUNNEL_SESSIONS),
+            ordered(*SESSION_COUNTS),
             ordered("add_to_cart_sessions", "cart_abandoned_sessions"),
             rates(
                 "product_view_conversion",
