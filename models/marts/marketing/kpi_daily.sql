@@ -99,23 +99,104 @@ daily_orders as (
     group by order_date
 ),
 
+{# Rolling distinct counts without a range join of days x activity. A customer counts
+    towards the n-day window ending on day d when an activity day falls in d - n + 1 .. d,
+    i.e. on the days a .. a + n - 1 after each activity day a. Activity days at most n days
+    apart make one run of counted days, which adds 1 on its first day and takes 1 away on
+    the day after its last; the running sum of those changes is the day's count (dau: n = 1). #}
+active_day_neighbours as (
+    select
+        customer_id,
+        activity_date,
+        lag(activity_date) over (partition by customer_id order by activity_date) as previous_activity_date,
+        lead(activity_date) over (partition by customer_id order by activity_date) as next_activity_date
+    from active_days
+),
+
+rolling_windows as (
+    select
+        'dau' as measure,
+        1 as window_days
+    union all
+    select
+        'wau' as measure,
+        7 as window_days
+    union all
+    select
+        'mau' as measure,
+        30 as window_days
+),
+
+active_count_changes as (
+    select
+        active_day_neighbours.activity_date as change_date,
+        rolling_windows.measure,
+        1 as count_change
+    from active_day_neighbours
+    cross join rolling_windows
+    where
+        active_day_neighbours.previous_activity_date is null
+        or active_day_neighbours.activity_date
+        > {{ dbt.dateadd('day', 'rolling_windows.window_days', 'active_day_neighbours.previous_activity_date') }}
+    union all
+    select
+        cast(
+            {{ dbt.dateadd('day', 'rolling_windows.window_days', 'active_day_neighbours.activity_date') }} as date
+        ) as change_date,
+        rolling_windows.measure,
+        -1 as count_change
+    from active_day_neighbours
+    cross join rolling_windows
+    where
+        active_day_neighbours.next_activity_date is null
+        or active_day_neighbours.next_activity_date
+        > {{ dbt.dateadd('day', 'rolling_windows.window_days', 'active_day_neighbours.activity_date') }}
+),
+
+{# Calendar days sort after the changes of the same day (is_calendar_day 1). #}
+active_count_timeline as (
+    select
+        date_day as timeline_date,
+        1 as is_calendar_day,
+        0 as dau_change,
+        0 as wau_change,
+        0 as mau_change
+    from dates
+    union all
+    select
+        change_date as timeline_date,
+        0 as is_calendar_day,
+        sum(case when measure = 'dau' then count_change else 0 end) as dau_change,
+        sum(case when measure = 'wau' then count_change else 0 end) as wau_change,
+        sum(case when measure = 'mau' then count_change else 0 end) as mau_change
+    from active_count_changes
+    group by change_date
+),
+
+rolling_active_counts as (
+    select
+        timeline_date as date_day,
+        is_calendar_day,
+        sum(dau_change) over (
+            order by timeline_date, is_calendar_day rows between unbounded preceding and current row
+        ) as dau,
+        sum(wau_change) over (
+            order by timeline_date, is_calendar_day rows between unbounded preceding and current row
+        ) as wau,
+        sum(mau_change) over (
+            order by timeline_date, is_calendar_day rows between unbounded preceding and current row
+        ) as mau
+    from active_count_timeline
+),
+
 rolling_active as (
     select
-        dates.date_day,
-        count(distinct case when active_days.activity_date = dates.date_day then active_days.customer_id end) as dau,
-        count(
-            distinct case
-                when active_days.activity_date >= {{ dbt.dateadd('day', -6, 'dates.date_day') }}
-                    then active_days.customer_id
-            end
-        ) as wau,
-        count(distinct active_days.customer_id) as mau
-    from dates
-    inner join active_days
-        on
-            dates.date_day >= active_days.activity_date
-            and {{ dbt.dateadd('day', -29, 'dates.date_day') }} <= active_days.activity_date
-    group by dates.date_day
+        date_day,
+        cast(dau as {{ dbt.type_bigint() }}) as dau,
+        cast(wau as {{ dbt.type_bigint() }}) as wau,
+        cast(mau as {{ dbt.type_bigint() }}) as mau
+    from rolling_active_counts
+    where is_calendar_day = 1
 ),
 
 filled as (
