@@ -296,3 +296,26 @@ def test_kpi_daily_cross_check_and_missing_marts(clean_warehouse: Warehouse, tmp
     [failure] = report.findings
     assert (failure.dataset, failure.column, failure.blocking) == (check, "net_revenue_difference", True)
     assert failure.examples == (f"5 (date_day={day.isoformat()})",)
+
+
+def test_order_reconciliation_leaves_out_orders_without_lines(tmp_path: Path) -> None:
+    """An order exported without lines keeps its order-level discount (metrics.md) with no line
+    to allocate it to: the per-order reconciliation skips it, and still fails a real mismatch."""
+    path = tmp_path / "w.duckdb"
+    money = "gmv double, discount double, refund double, net_revenue double, cogs double, gross_margin double"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(f"create table marts.fct_orders (order_id varchar, order_lines int, {money})")
+        con.execute(f"create table marts.fct_order_items (order_id varchar, {money})")
+        # O1 adds up; O2 has no line and a 10.00 order discount; O3's lines miss 5.00 of gmv.
+        con.execute(
+            "insert into marts.fct_orders values ('O1', 1, 50, 5, 0, 45, 20, 25), "
+            "('O2', 0, 0, 10, 0, -10, 0, -10), ('O3', 1, 30, 0, 0, 30, 10, 20)"
+        )
+        con.execute(
+            "insert into marts.fct_order_items values ('O1', 50, 5, 0, 45, 20, 25), ('O3', 25, 0, 0, 30, 10, 20)"
+        )
+    report = run_stage("marts", path, tmp_path / "docs", only=["marts.fct_order_items=fct_orders"])
+    failed = findings(report, "marts.fct_order_items=fct_orders")
+    assert [(f.column, f.detail) for f in failed] == [("gmv_difference", "1 of 2 rows (50.00%)")]
+    assert "O3" in failed[0].examples[0]
