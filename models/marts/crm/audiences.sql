@@ -64,7 +64,8 @@ as_of as (
 ),
 
 customer_events as (
-    -- An event belongs to a customer through its own customer_id or its session's.
+    -- An event belongs to a customer through its own customer_id or its session's. Only the
+    -- events an audience reads are joined: browsing ever, add-to-carts of the as-of day.
     select
         events.event_type,
         events.event_at,
@@ -72,7 +73,13 @@ customer_events as (
     from events
     inner join sessions
         on events.session_id = sessions.session_id
-    where coalesce(events.customer_id, sessions.customer_id) is not null
+    cross join as_of
+    where
+        coalesce(events.customer_id, sessions.customer_id) is not null
+        and (
+            events.event_type in ('product_view', 'search')
+            or (events.event_type = 'add_to_cart' and cast(events.event_at as date) = as_of.as_of_date)
+        )
 ),
 
 churn_risk_high_value as (
@@ -130,14 +137,14 @@ cart_abandoned_24h as (
     group by customer_events.customer_id
 ),
 
-browsing_customers as (
-    select distinct customer_events.customer_id
+latest_browsing as (
+    -- A customer browsed since signing up when the latest product view or search is not before it.
+    select
+        customer_id,
+        max(event_at) as last_browsed_at
     from customer_events
-    inner join customers
-        on customer_events.customer_id = customers.customer_id
-    where
-        customer_events.event_type in ('product_view', 'search')
-        and customer_events.event_at >= customers.signed_up_at
+    where event_type in ('product_view', 'search')
+    group by customer_id
 ),
 
 shop_tracking as (
@@ -157,13 +164,13 @@ silent_after_signup_72h as (
     from customers
     cross join as_of
     cross join shop_tracking
-    left join browsing_customers
-        on customers.customer_id = browsing_customers.customer_id
+    left join latest_browsing
+        on customers.customer_id = latest_browsing.customer_id
     where
         shop_tracking.has_events
         and customers.signed_up_at
         <= {{ dbt.dateadd('hour', -var('silent_after_signup_hours'), dbt.dateadd('day', 1, 'as_of.as_of_date')) }}
-        and browsing_customers.customer_id is null
+        and coalesce(latest_browsing.last_browsed_at < customers.signed_up_at, true)
 ),
 
 replenishment_due as (
