@@ -165,14 +165,15 @@ def test_benchmark_prints_every_stage_figure_and_ratio(tmp_path: Path) -> None:
             seconds, scale, peak = rest.split()[:3]
             assert float(seconds) > 0 and float(scale) == 1.0 and float(peak) > 0, (stage, rest)
     assert "stg_shop__orders" in out
-    ratio_line = re.search(r"^\s+200\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", out, re.M)
+    ratio_line = re.search(r"^\s+200\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", out, re.M)
     assert ratio_line, out
-    for label in ("build / floor", "pandas / build", "incremental / full"):
+    labels = ("build / floor", "pandas / build", "incremental / full", "tests alone / full")
+    for label in labels:
         assert label in out
     assert all(name in out for name in ORACLE_MARTS)
     report = json.loads(figures.read_text())
     (size,) = report["sizes"]
     assert [s["stage"] for s in size["stages"]] == list(ALL_STAGES)
-    printed = dict(zip(("build / floor", "pandas / build", "incremental / full"), ratio_line.groups(), strict=True))
+    printed = dict(zip(labels, ratio_line.groups(), strict=True))
     assert {k: f"{v:.2f}" for k, v in size["ratios"].items()} == printed
     assert not (tmp_path / "work" / "shop_200").exists(), "the scratch shop must be removed without --keep"

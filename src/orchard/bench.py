@@ -14,11 +14,14 @@ On the same shop, in the same run, it measures three references:
   incremental  the daily run: the shop is split at its last day
                (src/orchard/split.py), the history is built with `dbt build`,
                then the loader is pointed at the full shop and `dbt build` runs
-               again without --full-refresh; that second run is the figure.
+               again without --full-refresh; that second run is the figure;
+  tests alone  `dbt test` right after, on the same warehouse: what the tests a
+               daily `dbt build` runs cost by themselves, a floor under any
+               daily run that keeps them, however incremental its models.
 
 It prints, per size, the wall seconds and peak RSS of every stage (os.wait4 of
 each child), the ten slowest models of the full `dbt build`, and the ratios
-build / floor, pandas / build and incremental / full, where build is the sum of
+build / floor, pandas / build, incremental / full and tests alone / full, where build is the sum of
 the make-build stages that ran (load, quality suites, dbt build, docs) and
 full is the full `dbt build`. Every timed dbt run starts from a parsed project
 (an untimed `dbt parse` first), as a daily run would. The same figures go to a JSON file. Nothing here
@@ -52,14 +55,14 @@ from orchard.quality.cli import command as quality_command
 
 END_DATE = date(2025, 12, 31)
 BUILD_STAGES = ("load", "dbt build", "quality raw", "quality marts", "docs")
-REFERENCE_STAGES = ("floor", "pandas", "split", "history build", "incremental")
+REFERENCE_STAGES = ("floor", "pandas", "split", "history build", "incremental", "tests alone")
 ALL_STAGES = ("generate", *BUILD_STAGES, *REFERENCE_STAGES)
 SKIPPABLE = {
     "quality": ("quality raw", "quality marts"),
     "docs": ("docs",),
     "floor": ("floor",),
     "pandas": ("pandas",),
-    "incremental": ("split", "history build", "incremental"),
+    "incremental": ("split", "history build", "incremental", "tests alone"),
 }
 # Mart -> the Oracle property that computes it (tests_py/oracle.py).
 ORACLE_MARTS: dict[str, str] = {
@@ -249,6 +252,7 @@ class SizeRun:
         if "incremental" in self.skip:
             self.stage("history build", [])
             self.stage("incremental", [])
+            self.stage("tests alone", [])
             return
         load = cli.command("load", "--duckdb-path", db, "--raw-dir")
         run_stage([*load, str(history)], self.env(db), db.parent / "load_history.log")
@@ -256,10 +260,11 @@ class SizeRun:
         self.stage("history build", self.dbt(["build", *self.select], target), db)
         run_stage([*load, str(full)], self.env(db), db.parent / "load_full.log")
         self.stage("incremental", self.dbt(["build", *self.select], target), db)
+        self.stage("tests alone", self.dbt(["test", *self.select], target), db)
 
 
 def ratios(result: SizeResult) -> dict[str, float | None]:
-    """build / floor, pandas / build, incremental / full (None where a term was not measured)."""
+    """build / floor, pandas / build, incremental / full, tests alone / full (None where not measured)."""
 
     def ratio(a: float | None, b: float | None) -> float | None:
         return a / b if a is not None and b else None
@@ -270,6 +275,7 @@ def ratios(result: SizeResult) -> dict[str, float | None]:
         "build / floor": ratio(build, result.seconds("floor")),
         "pandas / build": ratio(result.seconds("pandas"), build),
         "incremental / full": ratio(result.seconds("incremental"), result.seconds("dbt build")),
+        "tests alone / full": ratio(result.seconds("tests alone"), result.seconds("dbt build")),
     }
 
 
@@ -345,6 +351,7 @@ def print_report(results: list[SizeResult]) -> None:
     print(
         "\nbuild = load + dbt build + quality raw + quality marts + docs (the stages of make build that ran);"
         "\nfull = the full dbt build; incremental = dbt build after one more day (src/orchard/split.py);"
+        "\ntests alone = dbt test after the incremental run (the tests every dbt build runs, by themselves);"
         "\nfloor = DuckDB reading every column of every raw file once;"
         f"\npandas = tests_py/oracle.py computing {', '.join(ORACLE_MARTS)}."
     )
@@ -400,7 +407,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         choices=sorted(SKIPPABLE),
         help="leave out a stage group, repeatable: quality (both suites), docs, floor, pandas, "
-        "incremental (split, history build and the incremental run); printed as skipped",
+        "incremental (split, history build, the incremental run and tests alone); printed as skipped",
     )
     parser.add_argument(
         "--select",
