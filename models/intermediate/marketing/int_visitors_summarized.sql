@@ -35,29 +35,17 @@ orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
-ranked_sessions as (
-    select
-        anonymous_id,
-        session_id,
-        started_at,
-        channel,
-        device_type,
-        count(*) over (partition by anonymous_id) as sessions,
-        row_number() over (partition by anonymous_id order by started_at, session_id) as visit_number
-    from sessions
-    where anonymous_id is not null
-),
-
 first_sessions as (
     select
         anonymous_id,
-        session_id,
-        started_at,
-        channel,
-        device_type,
-        sessions
-    from ranked_sessions
-    where visit_number = 1
+        {{ value_at_first('session_id', ['started_at', 'session_id']) }} as session_id,
+        min(started_at) as started_at,
+        {{ value_at_first('channel', ['started_at', 'session_id']) }} as channel,
+        {{ value_at_first('device_type', ['started_at', 'session_id']) }} as device_type,
+        count(*) as sessions
+    from sessions
+    where anonymous_id is not null
+    group by anonymous_id
 ),
 
 ranked_accounts as (
