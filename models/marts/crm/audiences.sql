@@ -19,6 +19,8 @@
     priority: 1 for high-value customers (an important_* RFM value class), 2 for
     active ones (lifecycle new, active or reactivated), 3 for the silent rest.
 -#}
+{%- set browsing_event_types = "('product_view', 'search')" -%}
+
 with customers as (
     select * from {{ ref('int_customers_signup_reconciled') }}
 ),
@@ -77,7 +79,7 @@ customer_events as (
     where
         coalesce(events.customer_id, sessions.customer_id) is not null
         and (
-            events.event_type in ('product_view', 'search')
+            events.event_type in {{ browsing_event_types }}
             or (events.event_type = 'add_to_cart' and cast(events.event_at as date) = as_of.as_of_date)
         )
 ),
@@ -143,7 +145,7 @@ latest_browsing as (
         customer_id,
         max(event_at) as last_browsed_at
     from customer_events
-    where event_type in ('product_view', 'search')
+    where event_type in {{ browsing_event_types }}
     group by customer_id
 ),
 
