@@ -5,7 +5,7 @@ For each size it generates a shop (src/orchard/generator/cli.py, clean unless
 of `make build` on it into a scratch warehouse, each as its own process timed
 alone: load (src/orchard/load.py), the raw quality suites, `dbt build`, the mart
 quality suites, `dbt docs generate` (the order src/orchard/build.py runs them in).
-On the same shop, in the same run, it measures three references:
+On the same shop, in the same run, it measures four references:
 
   floor        DuckDB reading every column of every raw file once (a full scan
                of the values, not the files' metadata): no build can be faster;
@@ -21,9 +21,9 @@ On the same shop, in the same run, it measures three references:
 
 It prints, per size, the wall seconds and peak RSS of every stage (os.wait4 of
 each child), the ten slowest models of the full `dbt build`, and the ratios
-build / floor, pandas / build, incremental / full and tests alone / full, where build is the sum of
-the make-build stages that ran (load, quality suites, dbt build, docs) and
-full is the full `dbt build`. Every timed dbt run starts from a parsed project
+build / floor, pandas / build, incremental / full and tests alone / full, where
+build is the sum of the make-build stages that ran (load, quality suites, dbt
+build, docs) and full is the full `dbt build`. Every timed dbt run starts from a parsed project
 (an untimed `dbt parse` first), as a daily run would. The same figures go to a JSON file. Nothing here
 asserts a time: a change is judged by figures measured in one run on one
 machine.

@@ -23,6 +23,8 @@
     Nothing is cut at the as-of date here; the marts compare each step's date
     with it.
 -#}
+{%- set visit_order = ['started_at', 'session_id'] -%}
+
 with sessions as (
     select * from {{ ref('stg_shop__sessions') }}
 ),
@@ -38,10 +40,10 @@ orders as (
 first_sessions as (
     select
         anonymous_id,
-        {{ value_at_first('session_id', ['started_at', 'session_id']) }} as session_id,
+        {{ value_at_first('session_id', visit_order) }} as session_id,
         min(started_at) as started_at,
-        {{ value_at_first('channel', ['started_at', 'session_id']) }} as channel,
-        {{ value_at_first('device_type', ['started_at', 'session_id']) }} as device_type,
+        {{ value_at_first('channel', visit_order) }} as channel,
+        {{ value_at_first('device_type', visit_order) }} as device_type,
         count(*) as sessions
     from sessions
     where anonymous_id is not null
